@@ -1,0 +1,119 @@
+// Inventory vocabulary: zones (network/clinical segments served by gateways), targets in them, accounts on targets.
+// Risk tier is derived from criticality and ePHI sensitivity so it is never hand-edited out of step.
+
+export const criticalities = ['low', 'medium', 'high', 'clinical-critical'] as const;
+export type Criticality = (typeof criticalities)[number];
+
+export const ephiSensitivities = ['none', 'limited', 'full'] as const;
+export type EphiSensitivity = (typeof ephiSensitivities)[number];
+
+export const riskTiers = ['low', 'moderate', 'high', 'critical'] as const;
+export type RiskTier = (typeof riskTiers)[number];
+
+export const protocols = ['ssh', 'postgres', 'https', 'rdp'] as const;
+export type Protocol = (typeof protocols)[number];
+
+export const accountKinds = ['human-admin', 'service', 'device', 'emergency', 'vendor'] as const;
+export type AccountKind = (typeof accountKinds)[number];
+
+export const privilegeLevels = ['standard', 'elevated', 'admin', 'root'] as const;
+export type PrivilegeLevel = (typeof privilegeLevels)[number];
+
+/** How passwords generated for a target's accounts must look (legacy systems refuse some characters). */
+export interface PasswordPolicy {
+  length: number;
+  lowercase: boolean;
+  uppercase: boolean;
+  digits: boolean;
+  symbols: boolean;
+  /** Characters the target refuses; never generated. */
+  exclude: string;
+}
+
+export const defaultPasswordPolicy: PasswordPolicy = {
+  length: 24,
+  lowercase: true,
+  uppercase: true,
+  digits: true,
+  symbols: true,
+  exclude: '',
+};
+
+export interface Zone {
+  id: string;
+  name: string;
+  description: string;
+  gatewayIds: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Target {
+  id: string;
+  name: string;
+  address: string;
+  protocols: Protocol[];
+  zoneId: string;
+  ownerUserId: string | null;
+  criticality: Criticality;
+  ephiSensitivity: EphiSensitivity;
+  riskTier: RiskTier;
+  tags: string[];
+  passwordPolicy: PasswordPolicy | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Account {
+  id: string;
+  targetId: string;
+  username: string;
+  kind: AccountKind;
+  privilegeLevel: PrivilegeLevel;
+  ownerUserId: string | null;
+  managed: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ZoneInput {
+  name: string;
+  description?: string | undefined;
+  gatewayIds?: string[] | undefined;
+}
+
+export interface TargetInput {
+  name: string;
+  address: string;
+  protocols: Protocol[];
+  /** Zone id or zone name. */
+  zone: string;
+  ownerUserId?: string | null | undefined;
+  criticality: Criticality;
+  ephiSensitivity: EphiSensitivity;
+  tags?: string[] | undefined;
+  passwordPolicy?: PasswordPolicy | null | undefined;
+}
+
+export interface AccountInput {
+  username: string;
+  kind: AccountKind;
+  privilegeLevel?: PrivilegeLevel | undefined;
+  ownerUserId?: string | null | undefined;
+  managed?: boolean | undefined;
+}
+
+/** Who is acting, as the audit trail records it. */
+export interface Actor {
+  id?: string | undefined;
+  kind: 'user' | 'service' | 'vendor' | 'system';
+  name?: string | undefined;
+  address?: string | undefined;
+}
+
+export function computeRiskTier(criticality: Criticality, ephi: EphiSensitivity): RiskTier {
+  if (criticality === 'clinical-critical' || (criticality === 'high' && ephi === 'full')) return 'critical';
+  if (criticality === 'high' || ephi === 'full') return 'high';
+  if (criticality === 'medium' || ephi === 'limited') return 'moderate';
+  return 'low';
+}
