@@ -872,6 +872,15 @@ export function createAccessService(deps: AccessServiceDeps) {
       return row ? toGrantView(row, now) : null;
     },
 
+    /** Why a grant exists (its request's purpose of use, ticket, on-call): the gateway's policy context at connect. */
+    async grantPurpose(grantId: string): Promise<{ reasonCode: string; ticket: string | null; onCall: boolean; breakglass: boolean } | null> {
+      const grant = await store.getGrant(grantId);
+      if (!grant) return null;
+      const request = await store.getRequest(grant.request_id);
+      if (!request) return null;
+      return { reasonCode: request.reason_code, ticket: request.ticket, onCall: Number(request.on_call) === 1, breakglass: Number(grant.breakglass) === 1 };
+    },
+
     async breakglass(actor: AccessActor, input: BreakglassInput): Promise<BreakglassResult> {
       const target: AuditTarget = { type: 'target', name: input.target, ...(input.account ? { account: input.account } : {}) };
       return audited('access.breakglass.started', auditActor(actor), target, { reasonCode: input.reasonCode ?? null }, async () => {

@@ -27,6 +27,11 @@ export interface IdentityService extends DirectoryService, Authentication, SshKe
   /** Clears lockout and back-off for a user (audited `auth.unlock`). */
   unlockUser(userId: string, actor: Actor): Promise<{ wasLocked: boolean }>;
   lockedUntil(userId: string): Promise<number | null>;
+  /**
+   * When the user last proved a second factor in a session that is still open (epoch ms), or null. The SSH gateway
+   * uses it as the MFA age of a key-only login: a fresh proof in the console counts, an old one does not.
+   */
+  lastMfaAt(userId: string): Promise<number | null>;
 }
 
 export type { IdentityDeps };
@@ -78,6 +83,17 @@ export function createIdentityService(deps: IdentityDeps): IdentityService {
     async unlockUser(userId, actor) {
       const user = await directory.getUser(userId);
       return { wasLocked: await throttle.unlock(user.id, user.username, actor) };
+    },
+    async lastMfaAt(userId) {
+      const now = deps.clock.now();
+      const row = await deps.db
+        .selectFrom('auth_sessions')
+        .select((eb) => eb.fn.max('mfa_verified_at').as('at'))
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return row?.at === null || row?.at === undefined ? null : Number(row.at);
     },
     async lockedUntil(userId) {
       const user = await directory.getUser(userId);

@@ -3,7 +3,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import { WardError } from '../platform/errors.js';
-import type { AccountInput, PasswordPolicy, TargetInput, ZoneInput } from './types.js';
+import type { AccountInput, PasswordPolicy, SessionPolicy, TargetInput, ZoneInput } from './types.js';
 import { defaultPasswordPolicy } from './types.js';
 import { validateAccount, validateTarget, validateZone } from './validate.js';
 
@@ -149,6 +149,7 @@ export function parseYamlInventory(content: string): ImportPlan {
         ephiSensitivity: (t.ephi ?? t.ephiSensitivity) as TargetInput['ephiSensitivity'],
         tags: (t.tags ?? []) as string[],
         passwordPolicy: policy,
+        sessionPolicy: t.sessionPolicy === undefined ? undefined : (asRecord(t.sessionPolicy) as Partial<SessionPolicy>),
       };
       for (const e of validateTarget(target)) errors.push(`${where}: ${e}`);
       const accounts: ImportPlan['targets'][number]['accounts'] = [];

@@ -65,4 +65,10 @@ export const inventoryMigrations: WardMigration[] = [
         .execute();
     },
   },
+  {
+    name: '20261124_30_inventory_session_policy',
+    async up(db) {
+      await db.schema.alterTable('inventory_targets').addColumn('session_policy', 'text').execute();
+    },
+  },
 ];

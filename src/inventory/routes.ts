@@ -20,6 +20,19 @@ const PasswordPolicySchema = Type.Object(
   { additionalProperties: false },
 );
 
+const SessionPolicySchema = Type.Object(
+  {
+    commandControl: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('deny'), Type.Literal('allow')])),
+    allowedCommands: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { maxItems: 200 })),
+    idleTimeoutMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 480 })),
+    rotateAfterUse: Type.Optional(Type.Boolean()),
+    requireSecondFactor: Type.Optional(Type.Boolean()),
+    fileTransfer: Type.Optional(Type.Boolean()),
+    portForwarding: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, description: 'Gateway session rules; omitted fields take the risk tier defaults' },
+);
+
 const ZoneSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -49,6 +62,7 @@ const TargetSchema = Type.Object({
   riskTier: Type.String(),
   tags: Type.Array(Type.String()),
   passwordPolicy: Type.Union([PasswordPolicySchema, Type.Null()]),
+  sessionPolicy: Type.Union([SessionPolicySchema, Type.Null()]),
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
 });
@@ -62,6 +76,7 @@ const targetFields = {
   ephiSensitivity: literalUnion(ephiSensitivities),
   tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50 })),
   passwordPolicy: Type.Optional(Type.Union([PasswordPolicySchema, Type.Null()])),
+  sessionPolicy: Type.Optional(Type.Union([SessionPolicySchema, Type.Null()])),
 };
 const TargetBody = Type.Object(targetFields, { additionalProperties: false });
 const TargetPatch = Type.Partial(Type.Object(targetFields), { additionalProperties: false });

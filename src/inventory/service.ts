@@ -104,6 +104,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
       riskTier: computeRiskTier(input.criticality, input.ephiSensitivity),
       tags: [...new Set(input.tags ?? [])],
       passwordPolicy: input.passwordPolicy ?? null,
+      sessionPolicy: input.sessionPolicy ?? null,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
@@ -253,6 +254,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
         ephiSensitivity: patch.ephiSensitivity ?? existing.ephiSensitivity,
         tags: patch.tags ?? existing.tags,
         passwordPolicy: patch.passwordPolicy === undefined ? existing.passwordPolicy : patch.passwordPolicy,
+        sessionPolicy: patch.sessionPolicy === undefined ? existing.sessionPolicy : patch.sessionPolicy,
       };
       const errors = validateTarget(merged);
       if (errors.length) throw invalid(errors);

@@ -5,7 +5,7 @@ import type { InventoryAccountsTable, InventoryTargetsTable, InventoryZonesTable
 import './tables.js';
 // Generic helper; belongs in platform/database once the lead moves it there.
 import { preparedQuery } from '../vault/prepared.js';
-import type { Account, AccountKind, Criticality, EphiSensitivity, PasswordPolicy, PrivilegeLevel, Protocol, RiskTier, Target, Zone } from './types.js';
+import type { Account, AccountKind, Criticality, EphiSensitivity, PasswordPolicy, PrivilegeLevel, SessionPolicy, Protocol, RiskTier, Target, Zone } from './types.js';
 
 export function zoneFromRow(row: Selectable<InventoryZonesTable>): Zone {
   return {
@@ -31,6 +31,7 @@ export function targetFromRow(row: Selectable<InventoryTargetsTable>): Target {
     riskTier: row.risk_tier as RiskTier,
     tags: JSON.parse(row.tags) as string[],
     passwordPolicy: row.password_policy ? (JSON.parse(row.password_policy) as PasswordPolicy) : null,
+    sessionPolicy: row.session_policy ? (JSON.parse(row.session_policy) as Partial<SessionPolicy>) : null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -76,6 +77,7 @@ export function targetToRow(target: Target, nameNormalized: string): InventoryTa
     risk_tier: target.riskTier,
     tags: JSON.stringify(target.tags),
     password_policy: target.passwordPolicy ? JSON.stringify(target.passwordPolicy) : null,
+    session_policy: target.sessionPolicy ? JSON.stringify(target.sessionPolicy) : null,
     created_at: target.createdAt,
     updated_at: target.updatedAt,
   };

@@ -24,6 +24,7 @@ export interface InventoryTargetsTable {
   risk_tier: string;
   tags: string;
   password_policy: string | null;
+  session_policy: string | null;
   created_at: number;
   updated_at: number;
 }

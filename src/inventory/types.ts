@@ -39,6 +39,48 @@ export const defaultPasswordPolicy: PasswordPolicy = {
   exclude: '',
 };
 
+export const commandControlModes = ['off', 'deny', 'allow'] as const;
+export type CommandControlMode = (typeof commandControlModes)[number];
+
+/**
+ * How privileged sessions to a target run through Ward's gateways. Null on a target means "the defaults for its
+ * risk tier" (effectiveSessionPolicy); a stored policy replaces them field by field.
+ */
+export interface SessionPolicy {
+  /** off: no command checks; deny: shell line guard that blocks chaining and alerts; allow: exec only, exact allow-list. */
+  commandControl: CommandControlMode;
+  /** allow-mode: each entry one exact command line (argv, no shell metacharacters), e.g. "systemctl restart dicom". */
+  allowedCommands: string[];
+  /** Automatic logoff after this many minutes without traffic (HIPAA 164.312(a)(2)(iii)). */
+  idleTimeoutMinutes: number;
+  /** Mark the account's credentials for rotation when a session that used them ends. */
+  rotateAfterUse: boolean;
+  /** A registered SSH key alone is not enough: the user also answers password + TOTP (keyboard-interactive). */
+  requireSecondFactor: boolean;
+  /** SFTP (and scp) allowed. */
+  fileTransfer: boolean;
+  /** Local port forwarding (`ssh -L`, `ssh -W`) allowed. Agent and X11 forwarding are never relayed. */
+  portForwarding: boolean;
+}
+
+/** Defaults by risk tier: critical targets log off sooner, rotate after every use and want a second factor. */
+export function defaultSessionPolicy(tier: RiskTier): SessionPolicy {
+  const critical = tier === 'critical';
+  return {
+    commandControl: 'off',
+    allowedCommands: [],
+    idleTimeoutMinutes: critical ? 10 : 15,
+    rotateAfterUse: critical,
+    requireSecondFactor: critical,
+    fileTransfer: true,
+    portForwarding: false,
+  };
+}
+
+export function effectiveSessionPolicy(target: Pick<Target, 'riskTier' | 'sessionPolicy'>): SessionPolicy {
+  return { ...defaultSessionPolicy(target.riskTier), ...(target.sessionPolicy ?? {}) };
+}
+
 export interface Zone {
   id: string;
   name: string;
@@ -60,6 +102,8 @@ export interface Target {
   riskTier: RiskTier;
   tags: string[];
   passwordPolicy: PasswordPolicy | null;
+  /** Session rules for the gateways; null: the risk tier's defaults. */
+  sessionPolicy: Partial<SessionPolicy> | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -93,6 +137,7 @@ export interface TargetInput {
   ephiSensitivity: EphiSensitivity;
   tags?: string[] | undefined;
   passwordPolicy?: PasswordPolicy | null | undefined;
+  sessionPolicy?: Partial<SessionPolicy> | null | undefined;
 }
 
 export interface AccountInput {

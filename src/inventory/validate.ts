@@ -6,7 +6,9 @@ import {
   privilegeLevels,
   protocols,
   type AccountInput,
+  commandControlModes,
   type PasswordPolicy,
+  type SessionPolicy,
   type TargetInput,
   type ZoneInput,
 } from './types.js';
@@ -40,6 +42,34 @@ export function validatePasswordPolicy(policy: PasswordPolicy, errors: string[])
   if (typeof policy.exclude !== 'string' || policy.exclude.length > 200) errors.push('passwordPolicy.exclude must be a string of at most 200 characters');
 }
 
+/** Shell metacharacters an allow-listed command may not contain: it is matched as argv, never run by a shell. */
+const shellMeta = /[;&|<>`$(){}\[\]*?!~\\'"\n\r]/;
+
+export function validateSessionPolicy(policy: Partial<SessionPolicy>, errors: string[]): void {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+    errors.push('sessionPolicy must be an object');
+    return;
+  }
+  const known = ['commandControl', 'allowedCommands', 'idleTimeoutMinutes', 'rotateAfterUse', 'requireSecondFactor', 'fileTransfer', 'portForwarding'];
+  for (const key of Object.keys(policy)) if (!known.includes(key)) errors.push(`sessionPolicy.${key} is not a session setting (known: ${known.join(', ')})`);
+  if (policy.commandControl !== undefined) oneOf(commandControlModes, policy.commandControl, 'sessionPolicy.commandControl', errors);
+  if (policy.allowedCommands !== undefined) {
+    if (!Array.isArray(policy.allowedCommands) || policy.allowedCommands.length > 200) errors.push('sessionPolicy.allowedCommands must be a list of at most 200 command lines');
+    else
+      policy.allowedCommands.forEach((command, i) => {
+        if (typeof command !== 'string' || command.trim() === '' || command.length > 500) errors.push(`sessionPolicy.allowedCommands[${i}] must be a command line of 1–500 characters`);
+        else if (shellMeta.test(command)) errors.push(`sessionPolicy.allowedCommands[${i}] contains a shell metacharacter; list plain argv such as "systemctl restart dicom"`);
+      });
+  }
+  if (policy.commandControl === 'allow' && !(policy.allowedCommands ?? []).length) errors.push('sessionPolicy.commandControl "allow" needs at least one allowed command');
+  if (policy.idleTimeoutMinutes !== undefined && (!Number.isInteger(policy.idleTimeoutMinutes) || policy.idleTimeoutMinutes < 1 || policy.idleTimeoutMinutes > 480)) {
+    errors.push('sessionPolicy.idleTimeoutMinutes must be an integer from 1 to 480');
+  }
+  for (const flag of ['rotateAfterUse', 'requireSecondFactor', 'fileTransfer', 'portForwarding'] as const) {
+    if (policy[flag] !== undefined && typeof policy[flag] !== 'boolean') errors.push(`sessionPolicy.${flag} must be true or false`);
+  }
+}
+
 export function validateTarget(input: TargetInput): string[] {
   const errors: string[] = [];
   if (typeof input.name !== 'string' || !namePattern.test(input.name.trim())) {
@@ -57,6 +87,7 @@ export function validateTarget(input: TargetInput): string[] {
     errors.push('tags must be a list of short labels');
   }
   if (input.passwordPolicy) validatePasswordPolicy(input.passwordPolicy, errors);
+  if (input.sessionPolicy) validateSessionPolicy(input.sessionPolicy, errors);
   return errors;
 }
 

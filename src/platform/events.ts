@@ -7,7 +7,7 @@ export interface DomainEvents {
   'identity.sessions.revoked': { userId: string; sessionIds: string[] };
   'identity.directory.changed': {};
   'access.grant.ended': { grantId: string; userId: string; reason: 'expired' | 'revoked' | 'inactive' };
-  'vault.credential.rotation_due': { accountId: string; secretIds: string[]; reason: 'checked-in' | 'checkout-expired' };
+  'vault.credential.rotation_due': { accountId: string; secretIds: string[]; reason: 'checked-in' | 'checkout-expired' | 'rotate-after-use' };
   'access.grant.started': { grantId: string; userId: string; targetId: string; accountId: string | null; endsAt: number; breakglass: boolean };
   'access.breakglass.started': { grantId: string; userId: string; targetId: string; flagged: boolean };
   'policy.entities.changed': {};

@@ -186,7 +186,7 @@ export async function createWard(options: WardOptions): Promise<Ward> {
     cleanups.unshift(() => access.stop());
     registerAccessMetrics(metrics, () => access.metrics());
 
-    const ssh = createGatewayWiring({ config, db: database.db, identity, inventory, vault, access, audit, events, clock, logger });
+    const ssh = createGatewayWiring({ config, db: database.db, identity, inventory, vault, access, policy, networkZone, audit, events, clock, logger });
 
     const routeModules: RouteModule[] = [
       identityRoutes(identity),

@@ -12,13 +12,27 @@ import { isWardError } from '../platform/errors.js';
 import { normalizeName } from '../platform/text.js';
 import type { AuditLog } from '../audit/types.js';
 import type { IdentityService } from '../identity/index.js';
-import { createHostKeyPins, hostKeyRoutes, sshEndpoint, type HostKeyPins, type InventoryService, type Target } from '../inventory/index.js';
+import {
+  createHostKeyPins,
+  effectiveSessionPolicy,
+  hostKeyRoutes,
+  sshEndpoint,
+  type HostKeyPins,
+  type InventoryService,
+  type SessionPolicy,
+  type Target,
+} from '../inventory/index.js';
 import type { Vault } from '../vault/index.js';
 import type { AccessService } from '../access/index.js';
+import type { PolicyEngine } from '../policy/index.js';
+import type { Explanation, PolicyRequest } from '../policy/types.js';
 import {
   createSshGateway,
+  parseCommand,
   sshSessionRoutes,
   type AccountCredential,
+  type CommandControl,
+  type ConnectContext,
   type GatewayAuthorizer,
   type GatewayTargets,
   type GatewayUsers,
@@ -35,6 +49,8 @@ export interface GatewayWiringDeps {
   inventory: InventoryService;
   vault: Vault;
   access: AccessService;
+  policy: PolicyEngine;
+  networkZone: string;
   audit: AuditLog;
   events: EventBus;
   clock: Clock;
@@ -67,10 +83,12 @@ export function gatewayUsersFrom(identity: IdentityService, clock: Clock): Gatew
     username: user.username,
     kind: user.kind === 'human' ? ('user' as const) : (user.kind as 'vendor' | 'service'),
   });
+  // A key-only login carries the age of the user's latest second factor in an open Ward session (console or CLI).
+  const withMfa = async (user: ReturnType<typeof toGatewayUser>) => ({ ...user, mfaAt: (await identity.lastMfaAt(user.id)) ?? undefined });
   return {
     async authenticatePublicKey(username, key) {
       const user = await identity.findUserBySshKey(username, key.blob);
-      return user ? toGatewayUser(user) : null;
+      return user ? withMfa(toGatewayUser(user)) : null;
     },
     async authenticatePassword(username, password, totp, context) {
       try {
@@ -134,7 +152,42 @@ export function gatewayTargetsFrom(deps: { inventory: InventoryService; vault: V
   };
 }
 
-export function gatewayAuthorizerFrom(access: AccessService): GatewayAuthorizer {
+/** What the gateway's authorizer needs: the grant, why it exists, the target's session rules and the Cedar engine. */
+export interface GatewayPolicyDeps {
+  access: Pick<AccessService, 'activeGrantFor' | 'grantPurpose'>;
+  /** The target's session rules (its stored policy over its risk tier's defaults). */
+  sessionPolicyFor(targetId: string): Promise<SessionPolicy>;
+  engine: Pick<PolicyEngine, 'decide' | 'explain'>;
+  /** The network zone connections arrive from (WARD_NETWORK_ZONE). */
+  networkZone: string;
+}
+
+/** The one-line reason a Cedar denial gives the user: the forbidding policy, or the permit that almost applied. */
+function policyRefusal(explanation: Explanation, targetName: string): string {
+  const [forbid] = explanation.determining;
+  if (forbid) return `refused by policy ${forbid}: ${explanation.descriptions[forbid] ?? ''}`.trim();
+  const [near] = explanation.failed;
+  if (near) return `no policy lets you connect to ${targetName}; ${near.policyId} ${near.condition}`;
+  return `no policy lets you connect to ${targetName}`;
+}
+
+export function toCommandControl(policy: SessionPolicy): CommandControl {
+  if (policy.commandControl === 'allow') {
+    const commands = policy.allowedCommands.map((line) => parseCommand(line)).flatMap((parsed) => (parsed.ok ? [parsed.argv] : []));
+    return { mode: 'allow', commands };
+  }
+  return policy.commandControl === 'deny' ? { mode: 'deny' } : { mode: 'off' };
+}
+
+/**
+ * Connect decisions: the zone fence, an active JIT or break-glass grant, the target's session rules (second factor)
+ * and the Cedar `connect` decision with the session's context (network zone, device trust — a registered key is a
+ * known device, password + TOTP alone is not — MFA age, purpose of use, ticket, on-call, emergency, time; the
+ * engine adds the risk tier and after-hours). A break-glass grant stands in for a missing role permit but never
+ * overrides a forbid. Channels follow the target's rules; agent and X11 forwarding are never relayed.
+ */
+export function gatewayAuthorizerFrom(deps: GatewayPolicyDeps): GatewayAuthorizer {
+  const policies = new WeakMap<ConnectContext, SessionPolicy>();
   return {
     async authorizeConnect(context) {
       const { target, account, user } = context;
@@ -150,20 +203,71 @@ export function gatewayAuthorizerFrom(access: AccessService): GatewayAuthorizer 
             : `${target.name} has ${count} accounts; name one: ssh ${user.username}+ACCOUNT@${target.name}@<gateway>`,
         };
       }
-      const grant = await access.activeGrantFor(user.id, target.id, account.id);
+      const grant = await deps.access.activeGrantFor(user.id, target.id, account.id);
       if (!grant) {
         return {
           allowed: false,
           reason: `no active grant for ${account.name}@${target.name}; request one: ward request ${target.name} --account ${account.name} -d 1h -r HSYSADMIN -j "why"`,
         };
       }
+      const rules = await deps.sessionPolicyFor(target.id);
+      const keyOnly = context.authMethod === 'publickey';
+      if (rules.requireSecondFactor && keyOnly) {
+        return { allowed: false, secondFactor: true, reason: `${target.name} requires your Ward password and one-time code after the key` };
+      }
+      const purpose = await deps.access.grantPurpose(grant.id);
+      const request = (mfaAt: number | undefined): PolicyRequest => ({
+        principal: { type: 'User', id: user.id },
+        action: 'connect',
+        resource: { type: 'Target', id: target.id },
+        context: {
+          networkZone: deps.networkZone,
+          deviceTrust: context.authMethod === 'keyboard-interactive' ? 'unknown' : 'known',
+          vendorWindow: false,
+          onCall: purpose?.onCall ?? false,
+          emergency: grant.breakglass,
+          ...(purpose ? { purposeOfUse: purpose.reasonCode } : {}),
+          ...(purpose?.ticket ? { ticket: purpose.ticket } : {}),
+          ...(mfaAt ? { mfaAgeSeconds: Math.max(0, Math.floor((context.time - mfaAt) / 1000)) } : {}),
+          time: context.time,
+        },
+      });
+      const asked = request(user.mfaAt);
+      let decision = deps.engine.decide(asked);
+      let policyIds = decision.determining;
+      if (decision.decision === 'deny') {
+        const explanation = deps.engine.explain(asked);
+        // Break-glass: the emergency grant was itself decided by policy (action breakglass); only a forbid stops it here.
+        if (grant.breakglass && explanation.determining.length === 0) {
+          decision = { ...decision, decision: 'allow' };
+          policyIds = [];
+        } else if (keyOnly && deps.engine.decide(request(context.time)).decision === 'allow') {
+          return { allowed: false, secondFactor: true, reason: `${policyRefusal(explanation, target.name)} (answer the password and one-time code prompts)`, policyIds: explanation.determining };
+        } else {
+          return { allowed: false, reason: policyRefusal(explanation, target.name), policyIds: explanation.determining };
+        }
+      }
+      policies.set(context, rules);
       // Every session is recorded, break-glass ones included; the grant id ties the recording to the grant.
-      return { allowed: true, grantId: grant.id, ...(grant.breakglass ? { reasonCode: 'break-glass' } : {}) };
+      return {
+        allowed: true,
+        grantId: grant.id,
+        policyIds,
+        idleTimeoutMs: rules.idleTimeoutMinutes * 60_000,
+        commandControl: toCommandControl(rules),
+        reasonCode: grant.breakglass ? 'break-glass' : purpose?.reasonCode,
+        ticket: purpose?.ticket ?? undefined,
+      };
     },
-    authorizeChannel(_context, request) {
-      if (request.kind === 'shell' || request.kind === 'exec' || request.kind === 'sftp') return { allowed: true };
+    authorizeChannel(context, request) {
+      const rules = policies.get(context);
+      if (request.kind === 'shell' || request.kind === 'exec') return { allowed: true };
+      if (request.kind === 'sftp') {
+        return rules?.fileTransfer === false ? { allowed: false, reason: `file transfer (sftp/scp) is not allowed on ${context.target.name}` } : { allowed: true };
+      }
+      if (request.kind === 'port-forward' && rules?.portForwarding) return { allowed: true };
       const names = { 'port-forward': 'port forwarding', agent: 'agent forwarding', x11: 'X11 forwarding' } as const;
-      return { allowed: false, reason: `${names[request.kind]} is not allowed through Ward` };
+      return { allowed: false, reason: `${names[request.kind]} is not allowed through Ward${request.kind === 'port-forward' ? ` to ${context.target.name}` : ''}` };
     },
   };
 }
@@ -187,14 +291,24 @@ export function createGatewayWiring(deps: GatewayWiringDeps): GatewayWiring {
   const hostKeys = createHostKeyPins({ db: deps.db, audit, clock: deps.clock });
   const recordingDirectory = join(config.dataDir, 'recordings');
   const recordingKeys = recordingKeysFrom(deps.vault);
+  const sessionPolicyFor = async (targetId: string) => effectiveSessionPolicy(await deps.inventory.getTarget(targetId));
+  /** "Rotate after use": the account's credentials are due for rotation once a session that used them ends. */
+  async function rotateAfterUse(accountId: string, context: { userId: string; sessionId: string }) {
+    const account = await deps.inventory.getAccount(accountId).catch(() => null);
+    if (!account || !(await sessionPolicyFor(account.targetId)).rotateAfterUse) return;
+    await deps.vault.markForRotation(accountId, 'rotate-after-use', { id: 'ssh-gateway', kind: 'system', name: 'ssh-gateway' }, { sessionId: context.sessionId });
+  }
   const gateway = createSshGateway({
     listen: config.sshListen,
     hostKeyDirectory: join(config.dataDir, 'ssh'),
     recordingDirectory,
     zones,
     users: gatewayUsersFrom(deps.identity, deps.clock),
-    targets: gatewayTargetsFrom({ inventory: deps.inventory, vault: deps.vault, hostKeys, zones, allZones: configured === null }),
-    authorizer: gatewayAuthorizerFrom(deps.access),
+    targets: {
+      ...gatewayTargetsFrom({ inventory: deps.inventory, vault: deps.vault, hostKeys, zones, allZones: configured === null }),
+      sessionEnded: (account, context) => void rotateAfterUse(account.id, context).catch((error: unknown) => logger.error({ error: String(error), accountId: account.id }, 'rotate-after-use failed')),
+    },
+    authorizer: gatewayAuthorizerFrom({ access: deps.access, engine: deps.policy, networkZone: deps.networkZone, sessionPolicyFor }),
     audit,
     recordingKeys,
     events: deps.events,
@@ -202,6 +316,7 @@ export function createGatewayWiring(deps: GatewayWiringDeps): GatewayWiring {
     log: (message, fields) => logger.warn({ ...fields, component: 'ssh-gateway' }, message),
   });
   let bound: { host: string; port: number } | null = null;
+  let heartbeat: NodeJS.Timeout | undefined;
   return {
     gateway,
     hostKeys,
@@ -212,11 +327,20 @@ export function createGatewayWiring(deps: GatewayWiringDeps): GatewayWiring {
     ],
     async start() {
       bound = await gateway.start();
+      // A live session is activity on its grant: without it the grant's inactivity revocation would end long sessions.
+      heartbeat = setInterval(() => {
+        for (const session of gateway.sessions.list()) {
+          if (session.grantId) void deps.access.recordActivity(session.grantId).catch(() => undefined);
+        }
+      }, 30_000);
+      heartbeat.unref();
       logger.info({ address: bound }, 'SSH gateway listening');
       return bound;
     },
     address: () => bound,
     async stop() {
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = undefined;
       if (bound) await gateway.stop();
       bound = null;
     },

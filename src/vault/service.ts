@@ -416,6 +416,26 @@ export function createVault(deps: VaultDeps) {
       await withTransaction(deps.db, (trx) => store.deleteSecret(id, trx));
       await deps.audit.append({ action: 'vault.secret.deleted', outcome: 'success', actor, target: { type: 'secret', id }, details: { kind: row.kind } });
     },
+    /**
+     * Marks an account's credentials for rotation (e.g. "rotate after use" when a gateway session that used them ends):
+     * audited, and `vault.credential.rotation_due` tells the rotation worker. False when the account holds no secrets.
+     */
+    async markForRotation(accountId: string, reason: 'rotate-after-use', actor: VaultActor, context: { sessionId?: string | undefined } = {}): Promise<boolean> {
+      const secrets = await store.secretsFor(accountId);
+      if (!secrets.length) return false;
+      await store.markRotationDue(accountId, reason, clock.now());
+      const { account, target } = await deps.accounts.accountWithTarget(accountId).catch(() => ({ account: undefined, target: undefined }));
+      await deps.audit.append({
+        action: 'vault.credential.rotation_due',
+        outcome: 'success',
+        actor,
+        target: { type: 'account', id: accountId, system: target?.name, account: account?.username },
+        ...(context.sessionId ? { sessionId: context.sessionId } : {}),
+        details: { reason, secrets: secrets.length },
+      });
+      deps.events?.publish('vault.credential.rotation_due', { accountId, secretIds: secrets.map((s) => s.id), reason });
+      return true;
+    },
     async accountHasSecrets(accountId: string): Promise<boolean> {
       return (await store.countSecretsFor(accountId)) > 0;
     },

@@ -136,6 +136,8 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
     const sessionId = newId();
     let established: Established | undefined;
     let failedAttempts = 0;
+    /** A key-only login the target wants a second factor for: the keyboard-interactive step must be the same person. */
+    let keyUser: GatewayUser | undefined;
 
     client.on('error', (error) => log('client connection error', { sessionId, error: error.message }));
     client.on('authentication', (ctx) => {
@@ -150,6 +152,7 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
       const methods: AuthContext['method'][] = ['publickey', 'keyboard-interactive'];
       if (!selection || (ctx.method !== 'publickey' && ctx.method !== 'keyboard-interactive')) return ctx.reject(methods);
       let user: GatewayUser | null = null;
+      if (keyUser && ctx.method !== 'keyboard-interactive') return ctx.reject(['keyboard-interactive'], true);
       if (ctx.method === 'publickey') {
         if (ctx.signature && ctx.blob) {
           const parsed = utils.parseKey(ctx.key.data);
@@ -170,6 +173,8 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
           ),
         );
         user = await deps.users.authenticatePassword(selection.username, secret(answers[0] ?? ''), (answers[1] ?? '').trim(), { clientAddress });
+        // After a key, the second factor must belong to the key's owner.
+        if (user && keyUser && user.id !== keyUser.id) user = null;
       }
       if (!user) {
         failedAttempts += 1;
@@ -181,9 +186,16 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
           sessionId,
           details: { method: ctx.method, attempt: failedAttempts },
         });
-        return ctx.reject(methods);
+        return ctx.reject(keyUser ? ['keyboard-interactive'] : methods, Boolean(keyUser));
       }
-      established = await establish(user, selection, ctx.method);
+      const authMethod = keyUser ? 'publickey+keyboard-interactive' : ctx.method;
+      const state = await establish(user, selection, authMethod);
+      if (state === 'second-factor') {
+        // SSH partial success: the key was right, and OpenSSH now prompts for the Ward password and one-time code.
+        keyUser = user;
+        return ctx.reject(['keyboard-interactive'], true);
+      }
+      established = state;
       ctx.accept();
     }
 
@@ -191,7 +203,7 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
       user: GatewayUser,
       selection: NonNullable<ReturnType<typeof parseSelection>>,
       authMethod: ConnectContext['authMethod'],
-    ): Promise<Established> {
+    ): Promise<Established | 'second-factor'> {
       const time = deps.clock.now();
       const actor = { id: user.id, kind: user.kind ?? 'user', name: user.username, address: clientAddress } as const;
       const resolved = await deps.targets.resolve(selection);
@@ -215,6 +227,7 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
         return deny(`${target.name} is in zone ${target.zone}, which this gateway does not serve`, target);
       }
       const decision = await deps.authorizer.authorizeConnect(context);
+      if (!decision.allowed && decision.secondFactor && authMethod === 'publickey') return 'second-factor';
       if (!decision.allowed) return deny(decision.reason, target, decision.policyIds);
       // Fail closed: no session without its start in the audit trail.
       await deps.audit.append({

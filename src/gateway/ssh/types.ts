@@ -78,7 +78,8 @@ export interface ConnectContext {
   /** The zones this gateway serves: a target outside them is refused (zone fence) before policy is asked. */
   gatewayZones: string[];
   clientAddress: string;
-  authMethod: 'publickey' | 'keyboard-interactive';
+  /** How the user proved who they are; a registered key followed by password + TOTP is the strongest. */
+  authMethod: 'publickey' | 'keyboard-interactive' | 'publickey+keyboard-interactive';
   time: number;
 }
 
@@ -94,7 +95,17 @@ export type ConnectDecision =
       reasonCode?: string | undefined;
       ticket?: string | undefined;
     }
-  | { allowed: false; /** One line the user sees, e.g. "no active grant for ehr-db-01". */ reason: string; policyIds?: string[] | undefined };
+  | {
+      allowed: false;
+      /** One line the user sees, e.g. "no active grant for ehr-db-01". */
+      reason: string;
+      policyIds?: string[] | undefined;
+      /**
+       * The refusal would lift with a second factor (the target requires one, or policy wants a fresh MFA proof):
+       * after a key-only login the gateway asks for password + TOTP (SSH partial success) instead of refusing.
+       */
+      secondFactor?: boolean | undefined;
+    };
 
 export interface ChannelRequest {
   kind: ChannelKind;
