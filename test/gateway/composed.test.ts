@@ -2,11 +2,11 @@
 // access): an administrator pins a private sshd's host key and vaults the account's key through the HTTP API, a user
 // registers an SSH key, requests access, a second person approves, and real OpenSSH `ssh` runs through the gateway.
 import { spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientOptions, generateKey, run, sshAvailable, startSshd, type KeyPair, type TestSshd } from '../support/sshd.js';
-import { ADMIN_PASSWORD, signInWithTotp, startTestWard, totpNow, type TestWard } from '../support/ward.js';
+import { ADMIN_PASSWORD, signInWithTotp, startTestWard, totpNow, weekdayMorningUtc, type TestWard } from '../support/ward.js';
 import { dialects, noteSkipped, postgresAvailable } from '../support/dialects.js';
 import { outputText } from '../../src/recording/playback.js';
 import { createCliContext } from '../../src/cli/context.js';
@@ -26,6 +26,7 @@ for (const dialect of dialects) {
     let t: TestWard;
     let sshd: TestSshd;
     let admin: string;
+    let adminSignIn: { token: string; totpSecret: string };
     let alice: { token: string; totpSecret: string };
     let aliceKey: KeyPair;
     let knownHosts: string;
@@ -34,7 +35,8 @@ for (const dialect of dialects) {
     let aliceId: string;
     let baseUrl: string;
 
-    const api = async (method: 'GET' | 'POST' | 'DELETE', url: string, token: string, payload?: unknown) => {
+    type Method = 'GET' | 'POST' | 'DELETE' | 'PATCH';
+    const api = async (method: Method, url: string, token: string, payload?: unknown) => {
       const response = await t.ward.app.inject({
         method,
         url,
@@ -44,7 +46,7 @@ for (const dialect of dialects) {
       const json = String(response.headers['content-type'] ?? '').includes('json');
       return { status: response.statusCode, body: (json ? response.json() : {}) as Json, raw: response.body };
     };
-    const ok = async (method: 'GET' | 'POST' | 'DELETE', url: string, token: string, payload?: unknown) => {
+    const ok = async (method: Method, url: string, token: string, payload?: unknown) => {
       const answer = await api(method, url, token, payload);
       if (answer.status >= 400) throw new Error(`${method} ${url} → ${answer.status} ${answer.raw}`);
       return answer.body;
@@ -66,10 +68,12 @@ for (const dialect of dialects) {
 
     beforeAll(async () => {
       sshd = await startSshd();
-      t = await startTestWard(dialect);
+      // The hospital's day shift: connect decisions depend on the hour (after-hours step-up), so the clock is set.
+      t = await startTestWard(dialect, { WARD_TIME_ZONE: 'UTC' }, { clockStart: weekdayMorningUtc() });
       baseUrl = (await t.ward.listen()).url;
       gatewayPort = t.ward.ssh.address()!.port;
-      admin = (await signInWithTotp(t, 'admin', ADMIN_PASSWORD)).token;
+      adminSignIn = await signInWithTotp(t, 'admin', ADMIN_PASSWORD);
+      admin = adminSignIn.token;
 
       // The administrator: a zone, the target (the private sshd) with one account, its key in the vault, its host key pinned.
       await ok('POST', '/api/v1/zones', admin, { name: 'enterprise' });
@@ -238,6 +242,110 @@ for (const dialect of dialects) {
       expect(mine.out).toContain('alice_key');
       const pinnedNow = await ssh('alice+pacs-01', 'echo hello');
       expect(pinnedNow.stdout).toBe('hello\n');
+    });
+
+    /**
+     * Real OpenSSH answering Ward's keyboard-interactive prompts through SSH_ASKPASS (forced, no terminal needed):
+     * the password and a one-time code computed from the test clock, which the server also uses.
+     */
+    async function sshInteractive(login: string, command: string, options: { key?: boolean } = {}) {
+      const dir = sshd.directory;
+      writeFileSync(join(dir, 'askpass-password'), ALICE_PASSWORD);
+      t.clock.advance(30_000); // a fresh TOTP step: a code is accepted once
+      writeFileSync(join(dir, 'askpass-code'), totpNow(alice.totpSecret, t.clock));
+      const script = join(dir, 'askpass.sh');
+      writeFileSync(script, `#!/bin/sh\ncase "$1" in\n  *assword*) cat '${dir}/askpass-password' ;;\n  *code*) cat '${dir}/askpass-code' ;;\n  *) exit 1 ;;\nesac\n`);
+      chmodSync(script, 0o700);
+      const base = clientOptions({ identityFile: aliceKey.privateKeyPath, knownHostsFile: knownHosts, port: gatewayPort }).map((option) =>
+        option === 'BatchMode=yes' ? 'BatchMode=no' : option === 'KbdInteractiveAuthentication=no' ? 'KbdInteractiveAuthentication=yes' : option,
+      );
+      const args = [...base, ...(options.key === false ? ['-o', 'PubkeyAuthentication=no'] : []), '-p', String(gatewayPort), `${login}@127.0.0.1`, command];
+      return run('ssh', args, undefined, { env: { ...process.env, SSH_ASKPASS: script, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' } });
+    }
+    const sessionStarts = async () =>
+      (await t.ward.database.db.selectFrom('audit_events').select('body').where('action', '=', 'gateway.ssh.session.started').orderBy('sequence').execute()).map(
+        (r) => JSON.parse(r.body) as Json,
+      );
+
+    it('asks for the password and one-time code after the key where the target requires it, then rotates after use', async () => {
+      const pacs = (await ok('GET', '/api/v1/targets?limit=100', admin)).items.find((x: Json) => x.name === 'pacs-01');
+      await ok('PATCH', `/api/v1/targets/${pacs.id as string}`, admin, { sessionPolicy: { requireSecondFactor: true, rotateAfterUse: true } });
+      // The key alone is not enough: OpenSSH in batch mode cannot answer the follow-up prompt.
+      const keyOnly = await ssh('alice+pacs-01', 'echo hello');
+      expect(keyOnly.code).toBe(255);
+      expect(keyOnly.stdout).toBe('');
+      const both = await sshInteractive('alice+pacs-01', 'echo hello');
+      expect(both.stdout).toBe('hello\n');
+      expect(both.code).toBe(0);
+      const started = (await sessionStarts()).at(-1)!;
+      expect(started.details.authMethod).toBe('publickey+keyboard-interactive');
+      expect(started.policyIds).toEqual(expect.arrayContaining(['role.sysadmin.servers']));
+      // Rotate after use: the account's key is due for rotation once the session ended, and the trail says why.
+      const account = (await ok('GET', `/api/v1/targets/${pacs.id as string}/accounts`, admin)).items[0];
+      const due = async () => (await ok('GET', `/api/v1/accounts/${account.id as string}/secrets`, admin)).items as Json[];
+      for (let i = 0; i < 100 && (await due())[0]?.status !== 'rotation_due'; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await due())[0]).toMatchObject({ status: 'rotation_due', statusReason: 'rotate-after-use' });
+      expect(await actions('vault.credential.rotation_due')).toEqual(['vault.credential.rotation_due']);
+    });
+
+    it('refuses a password-only login to an ePHI target by the Cedar device rule, in one line', async () => {
+      const pacs = (await ok('GET', '/api/v1/targets?limit=100', admin)).items.find((x: Json) => x.name === 'pacs-01');
+      await ok('PATCH', `/api/v1/targets/${pacs.id as string}`, admin, { ephiSensitivity: 'full' });
+      const refused = await sshInteractive('alice+pacs-01', 'echo hello', { key: false });
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain('ward: refused by policy device.untrusted-ephi: Systems holding ePHI may not be reached from an unknown device');
+      // The denial is audited as the connection is refused, which may be just after the client has exited.
+      const policyDenials = async () =>
+        (await t.ward.database.db.selectFrom('audit_events').select('body').where('action', '=', 'gateway.ssh.session.denied').execute())
+          .map((r) => JSON.parse(r.body) as Json)
+          .filter((e) => e.policyIds?.length);
+      for (let i = 0; i < 100 && (await policyDenials()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await policyDenials()).map((e) => e.policyIds)).toEqual([['device.untrusted-ephi']]);
+      // With the registered key (a known device) and the second factor the same target is reachable.
+      const withKey = await sshInteractive('alice+pacs-01', 'echo hello');
+      expect(withKey.stdout).toBe('hello\n');
+    });
+
+    it('enforces the target rules: allow-listed commands only, no shell, no file transfer', async () => {
+      const pacs = (await ok('GET', '/api/v1/targets?limit=100', admin)).items.find((x: Json) => x.name === 'pacs-01');
+      const bad = await api('PATCH', `/api/v1/targets/${pacs.id as string}`, admin, { sessionPolicy: { commandControl: 'allow', allowedCommands: ['uptime; id'] } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toContain('shell metacharacter');
+      await ok('PATCH', `/api/v1/targets/${pacs.id as string}`, admin, {
+        ephiSensitivity: 'none',
+        sessionPolicy: { commandControl: 'allow', allowedCommands: ['echo allowed'], fileTransfer: false },
+      });
+      const allowed = await ssh('alice+pacs-01', 'echo allowed');
+      expect(allowed.stdout).toBe('allowed\n');
+      const chained = await ssh('alice+pacs-01', 'echo allowed; id');
+      expect(chained.stdout).toBe('');
+      expect(chained.stderr).toContain('ward:');
+      const shell = await run('ssh', [...clientOptions({ identityFile: aliceKey.privateKeyPath, knownHostsFile: knownHosts, port: gatewayPort }), '-T', '-p', String(gatewayPort), 'alice+pacs-01@127.0.0.1'], 'id\n');
+      expect(shell.stdout).toBe('');
+      expect(shell.stderr).toContain('interactive shells are not allowed on pacs-01');
+      writeFileSync(join(sshd.directory, 'batch'), 'ls\n');
+      const sftp = await run('sftp', ['-b', join(sshd.directory, 'batch'), ...clientOptions({ identityFile: aliceKey.privateKeyPath, knownHostsFile: knownHosts, port: gatewayPort }), '-P', String(gatewayPort), 'alice+pacs-01@127.0.0.1']);
+      expect(sftp.code).not.toBe(0);
+      for (let i = 0; i < 100 && (await actions('gateway.ssh.channel.denied')).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await actions('gateway.ssh.channel.denied')).toHaveLength(2);
+    });
+
+    it('after hours asks a key-only login with a stale second factor for a fresh one (policy after-hours.step-up)', async () => {
+      const pacs = (await ok('GET', '/api/v1/targets?limit=100', admin)).items.find((x: Json) => x.name === 'pacs-01');
+      await ok('PATCH', `/api/v1/targets/${pacs.id as string}`, admin, { sessionPolicy: null });
+      t.clock.set(weekdayMorningUtc(t.clock.now()) + 12 * 3600_000); // 22:00 UTC, after hours
+      admin = (await signInWithTotp(t, 'admin', ADMIN_PASSWORD, adminSignIn.totpSecret)).token;
+      alice = { ...alice, token: (await signInWithTotp(t, 'alice', ALICE_PASSWORD, alice.totpSecret)).token };
+      const request = await ok('POST', '/api/v1/access/requests', alice.token, { target: 'pacs-01', durationSeconds: 3600, reasonCode: 'HSYSADMIN', justification: 'night maintenance' });
+      await ok('POST', `/api/v1/access/approvals/${request.id as string}/approve`, admin, {});
+      // Her proof is fresh from signing in: the key alone will do.
+      expect((await ssh('alice+pacs-01', 'echo fresh')).stdout).toBe('fresh\n');
+      // Twenty minutes later it is stale: the key alone is refused, the key plus password and code are not.
+      await t.ward.database.db.updateTable('auth_sessions').set({ mfa_verified_at: t.clock.now() - 20 * 60_000 }).where('user_id', '=', aliceId).execute();
+      const stale = await ssh('alice+pacs-01', 'echo stale');
+      expect(stale.code).toBe(255);
+      const stepped = await sshInteractive('alice+pacs-01', 'echo stepped-up');
+      expect(stepped.stdout).toBe('stepped-up\n');
     });
 
     it('refuses a disabled user even with a registered key', async () => {

@@ -26,6 +26,16 @@ export interface TestWardOptions {
   logger?: Logger;
   /** Real time instead of the manual clock (browser tests: TOTP codes typed into a page must match the server). */
   realClock?: boolean;
+  /** Where the manual clock starts (default now): time-of-day policy (after hours) needs a known hour. */
+  clockStart?: number;
+}
+
+/** 10:00 UTC on the latest weekday: inside the hospital day shift whatever time the suite runs. */
+export function weekdayMorningUtc(now = Date.now()): number {
+  const day = new Date(now);
+  day.setUTCHours(10, 0, 0, 0);
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() - 1);
+  return day.getTime();
 }
 
 export async function startTestWard(dialect: DialectName, env: Record<string, string> = {}, options: TestWardOptions = {}): Promise<TestWard> {
@@ -40,7 +50,7 @@ export async function startTestWard(dialect: DialectName, env: Record<string, st
     ...(scratch ? { WARD_DATABASE_URL: scratch.url } : {}),
     ...env,
   });
-  const clock = createManualClock(Date.now());
+  const clock = createManualClock(options.clockStart ?? Date.now());
   await initWard(config);
   const ward = await createWard({
     config,
