@@ -43,7 +43,7 @@ export function validatePasswordPolicy(policy: PasswordPolicy, errors: string[])
 }
 
 /** Shell metacharacters an allow-listed command may not contain: it is matched as argv, never run by a shell. */
-const shellMeta = /[;&|<>`$(){}\[\]*?!~\\'"\n\r]/;
+const shellMeta = /[;&|<>`$(){}[\]*?!~\\'"\n\r]/;
 
 export function validateSessionPolicy(policy: Partial<SessionPolicy>, errors: string[]): void {
   if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
