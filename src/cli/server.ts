@@ -2,14 +2,18 @@
 import type { CommandGroup } from './context.js';
 import { bootstrapWard, createWard, initWard, type Ward } from '../server/compose.js';
 import { loadDemoHospital } from '../server/demo.js';
+import { startDemoSshTarget } from '../server/demo-ssh.js';
 
-function onSignals(ward: Ward, context: { err: NodeJS.WritableStream }) {
+function onSignals(ward: Ward, context: { err: NodeJS.WritableStream }, before: () => Promise<void> = async () => {}) {
   let closing = false;
   const stop = (signal: string) => {
     if (closing) return;
     closing = true;
     context.err.write(`\n${signal}: shutting down\n`);
-    ward.close().then(
+    before()
+      .catch(() => undefined)
+      .then(() => ward.close())
+      .then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -66,7 +70,9 @@ export const serverCommands: CommandGroup = (program, context) => {
       const ssh = ward.ssh.address();
       if (ssh) context.print(`  SSH gateway: ssh -p ${ssh.port} USER+TARGET@${ssh.host}`);
       for (const line of demo.howToLogIn) context.print(`  ${line}`);
+      const target = await startDemoSshTarget(ward);
+      for (const line of target.lines) context.print(`  ${line}`);
       context.print('Press Ctrl-C to stop.');
-      onSignals(ward, context);
+      onSignals(ward, context, () => target.stop());
     });
 };

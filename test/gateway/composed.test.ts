@@ -2,10 +2,10 @@
 // access): an administrator pins a private sshd's host key and vaults the account's key through the HTTP API, a user
 // registers an SSH key, requests access, a second person approves, and real OpenSSH `ssh` runs through the gateway.
 import { spawn } from 'node:child_process';
-import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientOptions, generateKey, run, sshAvailable, startSshd, type KeyPair, type TestSshd } from '../support/sshd.js';
+import { askpassEnv, clientOptions, generateKey, interactiveOptions, run, sshAvailable, startSshd, type KeyPair, type TestSshd } from '../support/sshd.js';
 import { ADMIN_PASSWORD, signInWithTotp, startTestWard, totpNow, weekdayMorningUtc, type TestWard } from '../support/ward.js';
 import { dialects, noteSkipped, postgresAvailable } from '../support/dialects.js';
 import { outputText } from '../../src/recording/playback.js';
@@ -249,18 +249,11 @@ for (const dialect of dialects) {
      * the password and a one-time code computed from the test clock, which the server also uses.
      */
     async function sshInteractive(login: string, command: string, options: { key?: boolean } = {}) {
-      const dir = sshd.directory;
-      writeFileSync(join(dir, 'askpass-password'), ALICE_PASSWORD);
       t.clock.advance(30_000); // a fresh TOTP step: a code is accepted once
-      writeFileSync(join(dir, 'askpass-code'), totpNow(alice.totpSecret, t.clock));
-      const script = join(dir, 'askpass.sh');
-      writeFileSync(script, `#!/bin/sh\ncase "$1" in\n  *assword*) cat '${dir}/askpass-password' ;;\n  *code*) cat '${dir}/askpass-code' ;;\n  *) exit 1 ;;\nesac\n`);
-      chmodSync(script, 0o700);
-      const base = clientOptions({ identityFile: aliceKey.privateKeyPath, knownHostsFile: knownHosts, port: gatewayPort }).map((option) =>
-        option === 'BatchMode=yes' ? 'BatchMode=no' : option === 'KbdInteractiveAuthentication=no' ? 'KbdInteractiveAuthentication=yes' : option,
-      );
+      const env = askpassEnv(sshd.directory, { password: ALICE_PASSWORD, code: totpNow(alice.totpSecret, t.clock) });
+      const base = interactiveOptions(clientOptions({ identityFile: aliceKey.privateKeyPath, knownHostsFile: knownHosts, port: gatewayPort }));
       const args = [...base, ...(options.key === false ? ['-o', 'PubkeyAuthentication=no'] : []), '-p', String(gatewayPort), `${login}@127.0.0.1`, command];
-      return run('ssh', args, undefined, { env: { ...process.env, SSH_ASKPASS: script, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' } });
+      return run('ssh', args, undefined, { env });
     }
     const sessionStarts = async () =>
       (await t.ward.database.db.selectFrom('audit_events').select('body').where('action', '=', 'gateway.ssh.session.started').orderBy('sequence').execute()).map(
