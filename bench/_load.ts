@@ -1,5 +1,7 @@
-// A load generator run as a separate process (so it does not share the server's event loop):
-// keeps `concurrency` requests in flight for `seconds` and prints latencies as JSON on stdout.
+// A load generator run as a separate process (so it does not share the server's event loop). Closed loop (default):
+// keeps `concurrency` requests in flight for `seconds`. Open loop (`openLoop` with `rate`): sends on a fixed schedule
+// whether or not earlier answers came back, so a slow server shows in the latencies instead of lowering the rate.
+// Requests rotate through `requests` when given. Prints latencies as JSON on stdout.
 import { Agent, request } from 'node:http';
 
 interface LoadSpec {
@@ -11,6 +13,9 @@ interface LoadSpec {
   seconds: number;
   /** Requests per second across all workers; 0 means as fast as possible. */
   rate?: number;
+  openLoop?: boolean;
+  /** Paths (with method, body, headers) to rotate through instead of the url's own. */
+  requests?: { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> }[];
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
@@ -22,7 +27,10 @@ const statuses: Record<string, number> = {};
 const deadline = performance.now() + spec.seconds * 1000;
 const interval = spec.rate ? (1000 * spec.concurrency) / spec.rate : 0;
 
+let sent = 0;
 function once(): Promise<void> {
+  const rotated = spec.requests?.[sent++ % spec.requests.length];
+  const body = rotated ? rotated.body : spec.body;
   return new Promise((resolve) => {
     const started = performance.now();
     const req = request(
@@ -30,9 +38,9 @@ function once(): Promise<void> {
         agent,
         host: target.hostname,
         port: target.port,
-        path: target.pathname + target.search,
-        method: spec.method,
-        headers: { ...(spec.body ? { 'content-type': 'application/json' } : {}), ...spec.headers },
+        path: rotated ? rotated.path : target.pathname + target.search,
+        method: rotated?.method ?? spec.method,
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...spec.headers, ...rotated?.headers },
       },
       (res) => {
         res.resume();
@@ -48,7 +56,7 @@ function once(): Promise<void> {
       errors += 1;
       resolve();
     });
-    if (spec.body) req.write(spec.body);
+    if (body) req.write(body);
     req.end();
   });
 }
@@ -65,8 +73,21 @@ async function worker(offset: number): Promise<void> {
   }
 }
 
+async function openLoop(rate: number): Promise<void> {
+  const total = Math.round(rate * spec.seconds);
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const wait = start + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(once());
+  }
+  await Promise.all(pending);
+}
+
 const begun = performance.now();
-await Promise.all(Array.from({ length: spec.concurrency }, (_, i) => worker(interval ? (i * interval) / spec.concurrency : 0)));
+if (spec.openLoop && spec.rate) await openLoop(spec.rate);
+else await Promise.all(Array.from({ length: spec.concurrency }, (_, i) => worker(interval ? (i * interval) / spec.concurrency : 0)));
 const elapsed = (performance.now() - begun) / 1000;
 agent.destroy();
 process.stdout.write(JSON.stringify({ count: latencies.length, errors, statuses, elapsed, latencies }));

@@ -23,6 +23,9 @@ export function runLoad(spec: {
   concurrency: number;
   seconds: number;
   rate?: number;
+  /** Fixed schedule regardless of answers (needs rate); see _load.ts. */
+  openLoop?: boolean;
+  requests?: { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> }[];
 }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(here, '_load.ts'), JSON.stringify(spec)], {

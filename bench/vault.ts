@@ -3,12 +3,10 @@
 // (baseline: GET /healthz at the same rate through the same stack).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { result, type BenchResult, type BenchSuite } from './harness.js';
+import { runLoad } from './load.js';
 import { openDatabase, migrateToLatest } from '../src/platform/database/index.js';
 import { allMigrations } from '../src/server/migrations.js';
 import { createManualClock, systemClock } from '../src/platform/clock.js';
@@ -22,7 +20,6 @@ import { newKey, open, seal } from '../src/vault/crypto.js';
 import { secret } from '../src/platform/secret.js';
 import { buildTestApp } from '../test/vault/http.js';
 
-const loadScript = join(dirname(fileURLToPath(import.meta.url)), '_fixed-rate-load.mjs');
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 
 function timeLoop(durationMs: number, work: () => void | Promise<void>): Promise<number> {
@@ -61,24 +58,6 @@ function softhsmProvider(): KeyProvider | undefined {
     return undefined;
   }
   return createPkcs11KeyProvider({ modulePath: SOFTHSM, tokenLabel: 'ward-bench', pin: '1234' });
-}
-
-interface LoadSpec {
-  method: string;
-  path: string;
-  body?: string;
-  token: string;
-}
-
-/** Fixed-rate load from a separate process (bench/_fixed-rate-load.mjs); latency from send to full response. */
-function fixedRate(port: number, rate: number, seconds: number, requests: LoadSpec[]): Promise<{ p50: number; p99: number; achieved: number; failures: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [loadScript, JSON.stringify({ port, rate, seconds, requests })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += String(chunk)));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
-  });
 }
 
 const suite: BenchSuite = async ({ quick }) => {
@@ -126,16 +105,18 @@ const suite: BenchSuite = async ({ quick }) => {
   const rate = 1000;
   const seconds = quick ? 2 : 10;
   const body = JSON.stringify({ reasonCode: 'HSYSADMIN', justification: 'bench' });
+  // Open-loop load from a separate process at a fixed rate; latency from send to full response.
+  const load = (requests: { method: 'GET' | 'POST'; path: string; body?: string }[], perSecond: number, duration: number) =>
+    runLoad({ url: `http://127.0.0.1:${port}/`, method: 'GET', headers: { authorization: 'Bearer admin-token' }, concurrency: 64, seconds: duration, rate: perSecond, openLoop: true, requests });
+  const reveals = secretIds.map((id) => ({ method: 'POST' as const, path: `/api/v1/secrets/${id}/reveal`, body }));
   // Warm up the JIT and the connection pool.
-  const reveals = secretIds.map((id) => ({ method: 'POST', path: `/api/v1/secrets/${id}/reveal`, body, token: 'admin-token' }));
-  const health = [{ method: 'GET', path: '/healthz', token: 'admin-token' }];
-  await fixedRate(port, 500, 1, reveals);
-  const baseline = await fixedRate(port, rate, seconds, health);
-  const read = await fixedRate(port, rate, seconds, reveals);
+  await load(reveals, 500, 1);
+  const baseline = await load([{ method: 'GET', path: '/healthz' }], rate, seconds);
+  const read = await load(reveals, rate, seconds);
   results.push(result(`secret read over API p50 @${rate}/s`, read.p50, 'ms', 'lower', { value: baseline.p50, name: 'GET /healthz p50' }));
   results.push(result(`secret read over API p99 @${rate}/s`, read.p99, 'ms', 'lower', { value: baseline.p99, name: 'GET /healthz p99' }, '≤ 2 ms'));
-  results.push(result('secret read achieved rate', read.achieved, 'req/s', 'higher', { value: baseline.achieved, name: 'healthz rate' }));
-  results.push(result('secret read failures', read.failures, 'requests', 'lower', { value: baseline.failures, name: 'healthz failures' }));
+  results.push(result('secret read achieved rate', read.perSecond, 'req/s', 'higher', { value: baseline.perSecond, name: 'healthz rate' }));
+  results.push(result('secret read failures', read.errors, 'requests', 'lower', { value: baseline.errors, name: 'healthz failures' }));
   await app.close();
   await database.close();
   return results;
