@@ -148,13 +148,7 @@ export interface AccountInput {
   managed?: boolean | undefined;
 }
 
-/** Who is acting, as the audit trail records it. */
-export interface Actor {
-  id?: string | undefined;
-  kind: 'user' | 'service' | 'vendor' | 'system';
-  name?: string | undefined;
-  address?: string | undefined;
-}
+export type { Actor } from '../platform/actor.js';
 
 export function computeRiskTier(criticality: Criticality, ephi: EphiSensitivity): RiskTier {
   if (criticality === 'clinical-critical' || (criticality === 'high' && ephi === 'full')) return 'critical';

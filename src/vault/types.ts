@@ -1,4 +1,5 @@
 // The vault's public shapes: secret metadata (never values), check-outs, the reveal policy hook, crypto inventory.
+import type { NamedActor } from '../platform/actor.js';
 import type { PurposeOfUse } from '../audit/types.js';
 import type { PasswordPolicy } from '../inventory/types.js';
 import type { SecretKind, SecretMetadata } from './secret-kinds.js';
@@ -49,12 +50,7 @@ export interface AccountDirectory {
 }
 
 /** The person acting, as routes resolve them from the principal. */
-export interface VaultActor {
-  id: string;
-  kind: 'user' | 'service' | 'vendor' | 'system';
-  name: string;
-  address?: string | undefined;
-}
+export type VaultActor = NamedActor;
 
 export interface RevealRequest {
   actor: VaultActor;
