@@ -121,6 +121,47 @@ export interface BreakglassResult {
 const RETRIES = 4;
 class VersionConflict extends Error {}
 
+/** A new request row: who asks for what and why; the caller sets the window and how it was decided. */
+function requestRow(
+  base: {
+    user: { id: string; username: string };
+    target: { id: string; name: string; zoneId: string; riskTier: string; ownerId: string | null };
+    account: { id: string; name: string } | null | undefined;
+    reasonCode: string;
+    justification: string;
+    policyIds: string[];
+    now: number;
+  },
+  decided: Pick<RequestRow, 'starts_at' | 'duration_seconds' | 'status' | 'decided_at'> & Partial<RequestRow>,
+): RequestRow {
+  return {
+    id: newId(),
+    requester_id: base.user.id,
+    requester_name: base.user.username,
+    target_id: base.target.id,
+    target_name: base.target.name,
+    zone_id: base.target.zoneId,
+    risk_tier: base.target.riskTier,
+    owner_id: base.target.ownerId,
+    account_id: base.account?.id ?? null,
+    account_name: base.account?.name ?? null,
+    reason_code: base.reasonCode,
+    justification: base.justification,
+    ticket: null,
+    required_approvals: 0,
+    require_owner_or_manager: 0,
+    auto_approved: 0,
+    on_call: 0,
+    breakglass: 0,
+    policy_ids: JSON.stringify(base.policyIds),
+    grant_id: null,
+    version: 0,
+    created_at: base.now,
+    decided_by: null,
+    ...decided,
+  };
+}
+
 export function createAccessService(deps: AccessServiceDeps) {
   const settings: AccessSettings = { ...defaultAccessSettings, ...deps.settings };
   const { clock, audit, directory, inventory, policy, events } = deps;
@@ -641,19 +682,7 @@ export function createAccessService(deps: AccessServiceDeps) {
         }
         const approvals = obligations.approvals ?? 1;
         const autoApproved = approvals === 0;
-        const row: RequestRow = {
-          id: newId(),
-          requester_id: user.id,
-          requester_name: user.username,
-          target_id: resolved.id,
-          target_name: resolved.name,
-          zone_id: resolved.zoneId,
-          risk_tier: resolved.riskTier,
-          owner_id: resolved.ownerId,
-          account_id: account?.id ?? null,
-          account_name: account?.name ?? null,
-          reason_code: reasonCode,
-          justification,
+        const row = requestRow({ user, target: resolved, account, reasonCode, justification, policyIds: decision.policyIds, now }, {
           ticket,
           starts_at: startsAt,
           duration_seconds: duration,
@@ -662,14 +691,8 @@ export function createAccessService(deps: AccessServiceDeps) {
           require_owner_or_manager: obligations.requireOwnerOrManager ? 1 : 0,
           auto_approved: autoApproved ? 1 : 0,
           on_call: isOnCall ? 1 : 0,
-          breakglass: 0,
-          policy_ids: JSON.stringify(decision.policyIds),
-          grant_id: null,
-          version: 0,
-          created_at: now,
           decided_at: autoApproved ? now : null,
-          decided_by: null,
-        };
+        });
         const grant = autoApproved ? grantRowFor(row, now, newId()) : null;
         if (grant) row.grant_id = grant.id;
         await withTransaction(deps.db, async (trx) => {
@@ -911,35 +934,14 @@ export function createAccessService(deps: AccessServiceDeps) {
         const duration = Math.min(asked, cap);
         const previous = await store.breakglassCountSince(user.id, now - settings.repeatedBreakglassWindowSeconds * 1000);
         const flagged = previous + 1 >= settings.repeatedBreakglassCount;
-        const row: RequestRow = {
-          id: newId(),
-          requester_id: user.id,
-          requester_name: user.username,
-          target_id: resolved.id,
-          target_name: resolved.name,
-          zone_id: resolved.zoneId,
-          risk_tier: resolved.riskTier,
-          owner_id: resolved.ownerId,
-          account_id: account?.id ?? null,
-          account_name: account?.name ?? null,
-          reason_code: reasonCode,
-          justification,
-          ticket: null,
+        const row = requestRow({ user, target: resolved, account, reasonCode, justification, policyIds: decision.policyIds, now }, {
           starts_at: now,
           duration_seconds: duration,
           status: 'approved',
-          required_approvals: 0,
-          require_owner_or_manager: 0,
           auto_approved: 1,
-          on_call: 0,
           breakglass: 1,
-          policy_ids: JSON.stringify(decision.policyIds),
-          grant_id: null,
-          version: 0,
-          created_at: now,
           decided_at: now,
-          decided_by: null,
-        };
+        });
         const grant = grantRowFor(row, now, newId());
         row.grant_id = grant.id;
         const review = {
