@@ -237,6 +237,15 @@ export function generatePolicies(
         `${effect} (${s.principal}, ${s.action}, ${s.resource})${clauses.length ? `\n${clauses.join('\n')}` : ''};`,
     );
   }
+  if (options.withFallbacks) {
+    // One policy the compiled evaluator cannot compile, scoped to one user so about 1 request in 200 exercises the
+    // cedar-wasm fallback whatever the seed (left to chance, a seed could generate none that apply), without making
+    // every decision pay for a wasm call. Its condition never holds, so outcomes are unchanged.
+    out.push(
+      `@id("gen.${options.prefix ?? 'p'}.fallback")\n@description("generated fallback policy")\n` +
+        `forbid (principal == User::"${pick(random, world.users).id}", action, resource)\nwhen { decimal("1.${int(random, 10)}") < decimal("1.5") && context.hour > 24 };`,
+    );
+  }
   return out.join('\n\n');
 }
 
