@@ -19,6 +19,7 @@ import { accessDirectoryFrom, accessInventoryFrom, cedarAccessPolicy, cedarRevea
 import { createPolicyEngine, policyRoutes, type PolicyEngine } from '../policy/index.js';
 import { notifierFromSettings } from './notifications.js';
 import { createGatewayWiring, type GatewayWiring } from './gateway.js';
+import { parseNetworkZones } from '../platform/network-zones.js';
 import {
   createVault,
   vaultRoutes,
@@ -186,7 +187,8 @@ export async function createWard(options: WardOptions): Promise<Ward> {
     cleanups.unshift(() => access.stop());
     registerAccessMetrics(metrics, () => access.metrics());
 
-    const ssh = createGatewayWiring({ config, db: database.db, identity, inventory, vault, access, policy, networkZone, audit, events, clock, logger });
+    const networkZones = parseNetworkZones(config.settings.WARD_NETWORK_ZONES, networkZone);
+    const ssh = createGatewayWiring({ config, db: database.db, identity, inventory, vault, access, policy, networkZones, audit, events, clock, logger });
 
     const routeModules: RouteModule[] = [
       identityRoutes(identity),

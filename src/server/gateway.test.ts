@@ -32,7 +32,7 @@ function authorizerWith(options: { grant?: typeof grant | null; rules?: Partial<
           evaluator: 'compiled',
         }) as unknown as Explanation,
     },
-    networkZone: 'enterprise',
+    networkZoneOf: (address) => (address.startsWith('203.') ? 'internet' : 'enterprise'),
   };
   return { authorizer: gatewayAuthorizerFrom(deps), asked };
 }
@@ -84,6 +84,9 @@ describe('SSH gateway wiring', () => {
       resource: { type: 'Target', id: 't1' },
       context: { deviceTrust: 'known', networkZone: 'enterprise', emergency: false, purposeOfUse: 'HSYSADMIN', ticket: 'CHG-1', mfaAgeSeconds: 60 },
     });
+    const fromOutside = authorizerWith();
+    await fromOutside.authorizer.authorizeConnect(context({ clientAddress: '203.0.113.9' }));
+    expect(fromOutside.asked[0]?.context?.networkZone).toBe('internet');
     const viaPassword = authorizerWith();
     await viaPassword.authorizer.authorizeConnect(context({ authMethod: 'keyboard-interactive' }));
     expect(viaPassword.asked[0]?.context?.deviceTrust).toBe('unknown');

@@ -8,6 +8,7 @@ import type { Database } from '../platform/database/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { EventBus } from '../platform/events.js';
 import type { Logger } from '../platform/logger.js';
+import type { NetworkZones } from '../platform/network-zones.js';
 import { isWardError } from '../platform/errors.js';
 import { normalizeName } from '../platform/text.js';
 import type { AuditLog } from '../audit/types.js';
@@ -50,7 +51,7 @@ export interface GatewayWiringDeps {
   vault: Vault;
   access: AccessService;
   policy: PolicyEngine;
-  networkZone: string;
+  networkZones: NetworkZones;
   audit: AuditLog;
   events: EventBus;
   clock: Clock;
@@ -158,8 +159,8 @@ export interface GatewayPolicyDeps {
   /** The target's session rules (its stored policy over its risk tier's defaults). */
   sessionPolicyFor(targetId: string): Promise<SessionPolicy>;
   engine: Pick<PolicyEngine, 'decide' | 'explain'>;
-  /** The network zone connections arrive from (WARD_NETWORK_ZONE). */
-  networkZone: string;
+  /** The network zone a client address is in (WARD_NETWORK_ZONES ranges, else WARD_NETWORK_ZONE). */
+  networkZoneOf(address: string): string;
 }
 
 /** The one-line reason a Cedar denial gives the user: the forbidding policy, or the permit that almost applied. */
@@ -181,7 +182,7 @@ export function toCommandControl(policy: SessionPolicy): CommandControl {
 
 /**
  * Connect decisions: the zone fence, an active JIT or break-glass grant, the target's session rules (second factor)
- * and the Cedar `connect` decision with the session's context (network zone, device trust — a registered key is a
+ * and the Cedar `connect` decision with the session's context (network zone of the client address, device trust — a registered key is a
  * known device, password + TOTP alone is not — MFA age, purpose of use, ticket, on-call, emergency, time; the
  * engine adds the risk tier and after-hours). A break-glass grant stands in for a missing role permit but never
  * overrides a forbid. Channels follow the target's rules; agent and X11 forwarding are never relayed.
@@ -221,7 +222,7 @@ export function gatewayAuthorizerFrom(deps: GatewayPolicyDeps): GatewayAuthorize
         action: 'connect',
         resource: { type: 'Target', id: target.id },
         context: {
-          networkZone: deps.networkZone,
+          networkZone: deps.networkZoneOf(context.clientAddress),
           deviceTrust: context.authMethod === 'keyboard-interactive' ? 'unknown' : 'known',
           vendorWindow: false,
           onCall: purpose?.onCall ?? false,
@@ -308,7 +309,7 @@ export function createGatewayWiring(deps: GatewayWiringDeps): GatewayWiring {
       ...gatewayTargetsFrom({ inventory: deps.inventory, vault: deps.vault, hostKeys, zones, allZones: configured === null }),
       sessionEnded: (account, context) => void rotateAfterUse(account.id, context).catch((error: unknown) => logger.error({ error: String(error), accountId: account.id }, 'rotate-after-use failed')),
     },
-    authorizer: gatewayAuthorizerFrom({ access: deps.access, engine: deps.policy, networkZone: deps.networkZone, sessionPolicyFor }),
+    authorizer: gatewayAuthorizerFrom({ access: deps.access, engine: deps.policy, networkZoneOf: (address) => deps.networkZones.zoneOf(address), sessionPolicyFor }),
     audit,
     recordingKeys,
     events: deps.events,

@@ -69,7 +69,8 @@ for (const dialect of dialects) {
     beforeAll(async () => {
       sshd = await startSshd();
       // The hospital's day shift: connect decisions depend on the hour (after-hours step-up), so the clock is set.
-      t = await startTestWard(dialect, { WARD_TIME_ZONE: 'UTC' }, { clockStart: weekdayMorningUtc() });
+      // Loopback clients count as "internet" here, so the pack's network rule can be seen refusing a critical target.
+      t = await startTestWard(dialect, { WARD_TIME_ZONE: 'UTC', WARD_NETWORK_ZONES: 'internet=127.0.0.0/8' }, { clockStart: weekdayMorningUtc() });
       baseUrl = (await t.ward.listen()).url;
       gatewayPort = t.ward.ssh.address()!.port;
       adminSignIn = await signInWithTotp(t, 'admin', ADMIN_PASSWORD);
@@ -321,6 +322,15 @@ for (const dialect of dialects) {
       expect(sftp.code).not.toBe(0);
       for (let i = 0; i < 100 && (await actions('gateway.ssh.channel.denied')).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await actions('gateway.ssh.channel.denied')).toHaveLength(2);
+    });
+
+    it('refuses a critical target to a client in the internet zone by the Cedar network rule', async () => {
+      const pacs = (await ok('GET', '/api/v1/targets?limit=100', admin)).items.find((x: Json) => x.name === 'pacs-01');
+      await ok('PATCH', `/api/v1/targets/${pacs.id as string}`, admin, { criticality: 'clinical-critical', sessionPolicy: { requireSecondFactor: false } });
+      const refused = await ssh('alice+pacs-01', 'echo hello');
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain('ward: refused by policy network.internet-no-critical: Targets of risk tier 4 (critical) may not be reached directly from the internet');
+      await ok('PATCH', `/api/v1/targets/${pacs.id as string}`, admin, { criticality: 'medium' });
     });
 
     it('after hours asks a key-only login with a stale second factor for a fresh one (policy after-hours.step-up)', async () => {
