@@ -22,8 +22,10 @@ export interface Recorder {
 export interface RecorderOptions {
   /** How long chunks wait before they are handed to the encoder; the file lags by this much at most. */
   flushIntervalMs?: number;
-  /** Plaintext bytes per encrypted chunk (also how many pending bytes force a hand-over before the timer). */
+  /** Plaintext bytes per encrypted chunk. */
   chunkBytes?: number;
+  /** Pending bytes that force a hand-over before the timer; fewer, larger hand-overs cost the relay less. */
+  handoverBytes?: number;
   /** Consecutive chunks of one kind closer than this are written as one event. */
   coalesceMs?: number;
   /** Encode in the shared encoder thread (default) or on the caller's thread. */
@@ -103,6 +105,7 @@ export async function createRecorder(
 ): Promise<Recorder> {
   const flushIntervalMs = options.flushIntervalMs ?? 50;
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
+  const handoverBytes = options.handoverBytes ?? 1024 * 1024;
   const coalesceSeconds = (options.coalesceMs ?? 10) / 1000;
   const { key, wrapped } = await keys.newDataKey();
   const sink = (options.worker ?? true) ? workerSink(file, key, wrapped, header, chunkBytes) : inThreadSink(file, key, wrapped, header, chunkBytes);
@@ -152,7 +155,7 @@ export async function createRecorder(
     if (closed) return;
     pending.push({ time: (performance.now() - started) / 1000, code, data });
     pendingBytes += data.length;
-    if (pendingBytes >= chunkBytes) {
+    if (pendingBytes >= handoverBytes) {
       if (timer) clearTimeout(timer);
       flush();
     } else if (!timer) {
