@@ -2,7 +2,7 @@
 // relays channels byte for byte while recording them, and ends sessions when their grant, user or idle time ends.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type {
@@ -283,15 +283,6 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
     let bytesIn = 0;
     let bytesOut = 0;
     const openRecordings = new Set<Promise<unknown>>();
-    // Whatever arrives on either leg (data, window adjustments) may make ssh2 write to both: batch those writes.
-    const clientSocket = socketOf(client);
-    const holdClientWrites = writeBatcher(clientSocket);
-    let holdUpstreamWrites = () => {};
-    const holdWrites = () => {
-      holdClientWrites();
-      holdUpstreamWrites();
-    };
-    clientSocket?.prependListener('data', holdWrites);
     const upstreamChannels = new Set<ClientChannel>();
     const serverChannels = new Set<ServerChannel>();
 
@@ -354,8 +345,6 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
       const pinned = target.hostKeys.map(keyBlob).filter((blob): blob is Buffer => blob !== null);
       const socket = netConnect({ host: target.host, port: target.port });
       socket.setNoDelay(true);
-      holdUpstreamWrites = writeBatcher(socket);
-      socket.prependListener('data', holdWrites);
       const config: ConnectConfig = {
         sock: socket,
         username: account.name,
@@ -716,32 +705,6 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/**
- * ssh2 writes every SSH packet to its socket separately. While a burst is relayed, hold the socket's writes until
- * the event loop has read everything ready (setImmediate runs right after the poll phase, so an echo waits for
- * nothing) and send them as one writev: fewer send calls when several packets are ready at once (the profile of a
- * bulk transfer showed the per-packet socket write as the relay thread's largest single cost).
- */
-function writeBatcher(socket: Socket | undefined): () => void {
-  if (!socket || typeof socket.cork !== 'function') return () => {};
-  let held = false;
-  const release = () => {
-    held = false;
-    socket.uncork();
-  };
-  return () => {
-    if (held) return;
-    held = true;
-    socket.cork();
-    setImmediate(release);
-  };
-}
-
-/** The TCP socket under an ssh2 connection (ssh2 keeps it as `_sock`; its own setNoDelay uses the same field). */
-function socketOf(connection: Connection | InstanceType<typeof Client>): Socket | undefined {
-  return (connection as unknown as { _sock?: Socket })._sock;
 }
 
 function isLegacyScp(command: string | undefined): boolean {
