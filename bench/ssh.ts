@@ -27,7 +27,8 @@ interface GatewayChild {
 
 async function startGatewayChild(sshd: TestSshd, cipher: string, targets: FixtureTarget[]): Promise<GatewayChild> {
   const child = fork(join(here, '_ssh-gateway.ts'), [], {
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+    // The flags `ward serve` runs with (bin/ward.js, ADR 0009), so the bench measures the gateway as deployed.
+    execArgv: ['--expose-gc', '--single-threaded-gc', '--import', 'tsx'],
     env: {
       ...process.env,
       WARD_LOG_LEVEL: 'silent',

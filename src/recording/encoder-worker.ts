@@ -1,11 +1,11 @@
-// The recording encoder thread: owns every open recording of this process and does the JSON, hashing,
-// encryption and file writes, so the SSH relay's event loop only hands over byte buffers.
+// The recording encoder thread: owns every open recording of this process and does the hashing, encryption and
+// file writes, so the SSH relay's event loop only frames and hands over byte buffers.
 import { parentPort } from 'node:worker_threads';
-import { createEncoder, type AsciicastHeader, type Encoder, type RawEvent } from './encoder.js';
+import { createEncoder, type AsciicastHeader, type Encoder } from './encoder.js';
 
 export type EncoderRequest =
   | { type: 'open'; id: number; file: string; key: Uint8Array; wrapped: Uint8Array; header: AsciicastHeader; chunkBytes: number }
-  | { type: 'events'; id: number; events: RawEvent[] }
+  | { type: 'append'; id: number; batch: Uint8Array; events: number }
   | { type: 'close'; id: number };
 
 const encoders = new Map<number, Encoder>();
@@ -17,8 +17,9 @@ parentPort!.on('message', (request: EncoderRequest) => {
     if (request.type === 'open') {
       encoders.set(request.id, createEncoder(request.file, Buffer.from(request.key), Buffer.from(request.wrapped), request.header, request.chunkBytes));
       parentPort!.postMessage({ type: 'opened', id: request.id });
-    } else if (request.type === 'events') {
-      encoders.get(request.id)?.events(request.events);
+    } else if (request.type === 'append') {
+      const batch = request.batch;
+      encoders.get(request.id)?.append(Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength), request.events);
     } else {
       const failure = failures.get(request.id);
       failures.delete(request.id);

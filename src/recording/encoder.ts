@@ -1,93 +1,69 @@
-// Turns batches of raw terminal events into asciicast v2 lines, hashes and encrypts them into the recording file.
+// Hashes, encrypts and writes a recording's event log (format 2, ADR 0008) as the relay hands over framed batches.
 // Runs inside the encoder worker (off the relay's event loop) or, when no worker is available, in-thread.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { StringDecoder } from 'node:string_decoder';
-import { isAscii } from 'node:buffer';
 import { encodeHeader, encryptChunk } from './format.js';
+import { headerRecord, type AsciicastHeader } from './event-log.js';
 
-export interface AsciicastHeader {
-  width: number;
-  height: number;
-  /** Unix seconds. */
-  timestamp: number;
-  command?: string | undefined;
-  title?: string | undefined;
-  env?: Record<string, string> | undefined;
-}
+export type { AsciicastHeader } from './event-log.js';
 
 export interface RecordingSummary {
-  /** SHA-256 (hex) of the plaintext asciicast, for the audit trail. */
+  /** SHA-256 (hex) of the recording's plaintext: the event log, header record first (ADR 0008). */
   sha256: string;
   plaintextBytes: number;
+  /** Output, input and resize records in the log. */
   events: number;
   file: string;
 }
 
-/** One asciicast event: output/input bytes (already coalesced) or a resize "COLSxROWS". */
-export interface RawEvent {
-  time: number;
-  code: 'o' | 'i' | 'r';
-  data: Uint8Array | string;
+export interface Encoder {
+  /** A batch of whole records (event-log.ts framing) holding `events` events. */
+  append(batch: Buffer, events: number): void;
+  close(): RecordingSummary;
 }
 
-export interface Encoder {
-  events(batch: RawEvent[]): void;
-  close(): RecordingSummary;
+function writeAll(fd: number, pieces: Buffer[]): void {
+  let remaining = pieces;
+  let written = writevSync(fd, remaining);
+  // Regular files normally take the whole gather; finish a short write rather than lose the chunk's tail.
+  while (remaining.length) {
+    while (remaining.length && written >= remaining[0]!.length) {
+      written -= remaining[0]!.length;
+      remaining = remaining.slice(1);
+    }
+    if (!remaining.length) return;
+    remaining = [remaining[0]!.subarray(written), ...remaining.slice(1)];
+    written = writevSync(fd, remaining);
+  }
 }
 
 export function createEncoder(file: string, key: Buffer, wrapped: Buffer, header: AsciicastHeader, chunkBytes: number): Encoder {
   const fd = openSync(file, 'wx', 0o600);
   writeSync(fd, encodeHeader(wrapped));
   const hash = createHash('sha256');
-  const decoders = { o: new StringDecoder('utf8'), i: new StringDecoder('utf8') };
-  let lines: string[] = [];
+  let pieces: Buffer[] = [];
   let pendingLength = 0;
   let chunkIndex = 0;
   let totalBytes = 0;
   let events = 0;
 
   const seal = (final: boolean) => {
-    const text = Buffer.from(lines.join(''), 'utf8');
-    lines = [];
+    writeAll(fd, encryptChunk(key, chunkIndex++, pieces, final));
+    pieces = [];
     pendingLength = 0;
-    hash.update(text);
-    totalBytes += text.length;
-    writeSync(fd, encryptChunk(key, chunkIndex++, text, final));
   };
-  const push = (line: string) => {
-    lines.push(line);
-    pendingLength += line.length;
+  const append = (piece: Buffer) => {
+    hash.update(piece);
+    pieces.push(piece);
+    pendingLength += piece.length;
+    totalBytes += piece.length;
   };
-  push(
-    `${JSON.stringify({
-      version: 2,
-      width: header.width,
-      height: header.height,
-      timestamp: header.timestamp,
-      ...(header.command ? { command: header.command } : {}),
-      ...(header.title ? { title: header.title } : {}),
-      ...(header.env ? { env: header.env } : {}),
-    })}\n`,
-  );
+  append(headerRecord(header));
 
   return {
-    events(batch) {
-      for (const event of batch) {
-        let data: string;
-        if (event.code === 'r') data = event.data as string;
-        else {
-          const bytes = event.data as Uint8Array;
-          const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-          const decoder = decoders[event.code];
-          // ASCII (most terminal output) skips UTF-8 decoding; it cannot complete a pending multi-byte sequence,
-          // so end() flushes any such remainder as U+FFFD exactly as the decoder would.
-          data = isAscii(buffer) ? decoder.end() + buffer.toString('latin1') : decoder.write(buffer);
-        }
-        if (!data.length) continue;
-        push(`${JSON.stringify([Math.round(event.time * 1e6) / 1e6, event.code, data])}\n`);
-        events += 1;
-      }
+    append(batch, count) {
+      append(batch);
+      events += count;
       if (pendingLength >= chunkBytes) seal(false);
     },
     close() {

@@ -3,15 +3,25 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { RecordingKeys } from '../gateway/ssh/types.js';
 import { decodeHeader, decryptChunks } from './format.js';
+import { eventLogToAsciicast } from './event-log.js';
 
-/** Decrypts a recording file into asciicast v2 text; throws DECRYPTION_FAILED if it was altered or truncated. */
+/**
+ * Decrypts a recording file into asciicast v2 text; throws DECRYPTION_FAILED if it was altered or truncated.
+ * `sha256` is the digest of the decrypted plaintext (the event log in format 2, the asciicast itself in format 1),
+ * the same value `gateway.ssh.recording.sealed` carries.
+ */
 export async function decryptRecording(file: string, keys: RecordingKeys): Promise<{ asciicast: Buffer; sha256: string }> {
   const data = await readFile(file);
-  const { wrappedKey, bodyOffset } = decodeHeader(data);
+  const { version, wrappedKey, bodyOffset } = decodeHeader(data);
   const key = await keys.unwrap(wrappedKey);
-  const parts = [...decryptChunks(key, data, bodyOffset)];
-  const asciicast = Buffer.concat(parts);
-  return { asciicast, sha256: createHash('sha256').update(asciicast).digest('hex') };
+  const hash = createHash('sha256');
+  const parts: Buffer[] = [];
+  for (const part of decryptChunks(key, data, bodyOffset, version)) {
+    hash.update(part);
+    parts.push(part);
+  }
+  const plaintext = Buffer.concat(parts);
+  return { asciicast: version === 1 ? plaintext : eventLogToAsciicast(plaintext), sha256: hash.digest('hex') };
 }
 
 export interface AsciicastEvent {

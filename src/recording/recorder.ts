@@ -1,13 +1,14 @@
-// Records a terminal session as asciicast v2 ("o", "i", "r" events), encrypted in chunks as it goes.
-// The relay only appends buffer references; a timer coalesces them into events and hands them to the encoder
-// thread (JSON, SHA-256, AES-256-GCM, file writes), so recording costs the relay's event loop one copy per batch.
+// Records a terminal session as an encrypted event log (output, input, resize) that plays back as asciicast v2.
+// The relay only appends buffer references; a timer coalesces them into framed events with one copy and moves the
+// batch to the encoder thread (SHA-256, AES-256-GCM, file writes), so no per-byte work runs on the relay's thread.
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { RecordingKeys } from '../gateway/ssh/types.js';
-import { createEncoder, type AsciicastHeader, type Encoder, type RawEvent, type RecordingSummary } from './encoder.js';
+import { createEncoder, type AsciicastHeader, type RecordingSummary } from './encoder.js';
 import type { EncoderRequest } from './encoder-worker.js';
+import { CODE, RECORD_HEADER_BYTES, toMicros, writeRecordHeader } from './event-log.js';
 
 export type { AsciicastHeader, RecordingSummary } from './encoder.js';
 
@@ -19,10 +20,12 @@ export interface Recorder {
 }
 
 export interface RecorderOptions {
-  /** How long chunks wait before encoding; larger batches cost less CPU, the file lags by this much. */
+  /** How long chunks wait before they are handed to the encoder; the file lags by this much at most. */
   flushIntervalMs?: number;
   /** Plaintext bytes per encrypted chunk. */
   chunkBytes?: number;
+  /** Pending bytes that force a hand-over before the timer; fewer, larger hand-overs cost the relay less. */
+  handoverBytes?: number;
   /** Consecutive chunks of one kind closer than this are written as one event. */
   coalesceMs?: number;
   /** Encode in the shared encoder thread (default) or on the caller's thread. */
@@ -31,8 +34,8 @@ export interface RecorderOptions {
 
 interface Pending {
   time: number;
-  code: 'o' | 'i' | 'r';
-  data: Buffer | string;
+  code: number;
+  data: Buffer;
 }
 
 /** One encoder thread per process, shared by every recording; started on first use. */
@@ -68,7 +71,8 @@ function encoderThread() {
 }
 
 interface Sink {
-  events(batch: RawEvent[], transfer: ArrayBuffer[]): void;
+  /** A framed batch that owns its memory (it is moved, not copied, to the encoder thread). */
+  append(batch: Buffer, events: number): void;
   close(): Promise<RecordingSummary>;
 }
 
@@ -78,7 +82,7 @@ function workerSink(file: string, key: Buffer, wrapped: Buffer, header: Asciicas
   const post = (request: EncoderRequest, transfer: ArrayBuffer[] = []) => thread.worker.postMessage(request, transfer);
   post({ type: 'open', id, file, key: new Uint8Array(key), wrapped: new Uint8Array(wrapped), header, chunkBytes });
   return {
-    events: (events, transfer) => post({ type: 'events', id, events }, transfer),
+    append: (batch, events) => post({ type: 'append', id, batch, events }, [batch.buffer as ArrayBuffer]),
     close: () =>
       new Promise((resolve, reject) => {
         thread.closing.set(id, (reply) => (reply.summary ? resolve(reply.summary) : reject(new Error(`recording failed: ${reply.error}`))));
@@ -88,8 +92,9 @@ function workerSink(file: string, key: Buffer, wrapped: Buffer, header: Asciicas
 }
 
 function inThreadSink(file: string, key: Buffer, wrapped: Buffer, header: AsciicastHeader, chunkBytes: number): Sink {
-  const encoder: Encoder = createEncoder(file, key, wrapped, header, chunkBytes);
-  return { events: (events) => encoder.events(events), close: async () => encoder.close() };
+  // Its own copy of the key: the caller wipes the one it was given.
+  const encoder = createEncoder(file, Buffer.from(key), wrapped, header, chunkBytes);
+  return { append: (batch, events) => encoder.append(batch, events), close: async () => encoder.close() };
 }
 
 export async function createRecorder(
@@ -100,6 +105,7 @@ export async function createRecorder(
 ): Promise<Recorder> {
   const flushIntervalMs = options.flushIntervalMs ?? 50;
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
+  const handoverBytes = options.handoverBytes ?? 1024 * 1024;
   const coalesceSeconds = (options.coalesceMs ?? 10) / 1000;
   const { key, wrapped } = await keys.newDataKey();
   const sink = (options.worker ?? true) ? workerSink(file, key, wrapped, header, chunkBytes) : inThreadSink(file, key, wrapped, header, chunkBytes);
@@ -116,38 +122,40 @@ export async function createRecorder(
     const batch = pending;
     pending = [];
     pendingBytes = 0;
-    const events: RawEvent[] = [];
-    const transfer: ArrayBuffer[] = [];
-    let i = 0;
-    while (i < batch.length) {
+    // Group runs of one kind within coalesceMs of their first chunk into one event (resizes stay single), then
+    // frame every event into one buffer: a record header per event and one copy of its bytes.
+    const ends: number[] = [];
+    let size = 0;
+    for (let i = 0; i < batch.length; ) {
       const first = batch[i]!;
-      if (first.code === 'r') {
-        events.push({ time: first.time, code: 'r', data: first.data as string });
-        i += 1;
-        continue;
+      let j = i + 1;
+      let length = first.data.length;
+      if (first.code !== CODE.resize) {
+        while (j < batch.length && batch[j]!.code === first.code && batch[j]!.time - first.time <= coalesceSeconds) {
+          length += batch[j]!.data.length;
+          j += 1;
+        }
       }
-      let j = i;
-      let length = 0;
-      while (j < batch.length && batch[j]!.code === first.code && batch[j]!.time - first.time <= coalesceSeconds) {
-        length += batch[j]!.data.length;
-        j += 1;
-      }
-      // A buffer that owns its memory, so it can move to the encoder thread without another copy.
-      const data = Buffer.allocUnsafeSlow(length);
-      let offset = 0;
-      for (let k = i; k < j; k++) offset += (batch[k]!.data as Buffer).copy(data, offset);
-      events.push({ time: first.time, code: first.code, data });
-      transfer.push(data.buffer as ArrayBuffer);
+      size += RECORD_HEADER_BYTES + length;
+      ends.push(j, length);
       i = j;
     }
-    sink.events(events, transfer);
+    const framed = Buffer.allocUnsafeSlow(size);
+    let offset = 0;
+    let i = 0;
+    for (let e = 0; e < ends.length; e += 2) {
+      const first = batch[i]!;
+      offset = writeRecordHeader(framed, offset, first.code, toMicros(first.time), ends[e + 1]!);
+      for (const end = ends[e]!; i < end; i++) offset += batch[i]!.data.copy(framed, offset);
+    }
+    sink.append(framed, ends.length / 2);
   };
 
-  const push = (code: Pending['code'], data: Buffer | string) => {
+  const push = (code: number, data: Buffer) => {
     if (closed) return;
     pending.push({ time: (performance.now() - started) / 1000, code, data });
     pendingBytes += data.length;
-    if (pendingBytes >= chunkBytes) {
+    if (pendingBytes >= handoverBytes) {
       if (timer) clearTimeout(timer);
       flush();
     } else if (!timer) {
@@ -156,9 +164,9 @@ export async function createRecorder(
   };
 
   return {
-    output: (data) => push('o', data),
-    input: (data) => push('i', data),
-    resize: (width, height) => push('r', `${width}x${height}`),
+    output: (data) => push(CODE.output, data),
+    input: (data) => push(CODE.input, data),
+    resize: (width, height) => push(CODE.resize, Buffer.from(`${width}x${height}`, 'latin1')),
     async close() {
       if (closed) throw new Error('recorder already closed');
       if (timer) clearTimeout(timer);
