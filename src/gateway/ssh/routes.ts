@@ -36,6 +36,11 @@ const Reason = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 200 
 
 export function sshSessionRoutes(deps: { sessions: LiveSessions; audit: AuditLog }): RouteModule {
   return (app) => {
+    // Open watch streams are never idle, so closing the server would wait for them: end them first.
+    const openWatches = new Set<(reason: string) => void>();
+    app.addHook('preClose', async () => {
+      for (const finish of [...openWatches]) finish('Ward is shutting down');
+    });
     app.get(
       '/api/v1/gateway/ssh/sessions',
       { config: { access: 'sessions.read' }, schema: { response: { 200: Type.Object({ items: Type.Array(LiveSession) }) } } },
@@ -75,6 +80,7 @@ export function sshSessionRoutes(deps: { sessions: LiveSessions; audit: AuditLog
         keepalive.unref();
         let stopWatching = () => {};
         const finish = (reason: string | null) => {
+          openWatches.delete(finish);
           clearInterval(keepalive);
           stopWatching();
           if (reason !== null && !stream.writableEnded) {
@@ -96,6 +102,7 @@ export function sshSessionRoutes(deps: { sessions: LiveSessions; audit: AuditLog
           },
           (reason) => finish(reason),
         );
+        openWatches.add(finish);
         // The viewer went away (tab closed, fetch aborted): Fastify destroys the stream, and watching stops.
         stream.once('close', () => finish(null));
         return reply
