@@ -163,7 +163,7 @@ function sessionsSuite(dialect: DialectName, enabled: boolean) {
       expect(await row.textContent()).toContain('enterprise');
       await row.getByRole('button', { name: 'Watch sam.patel on ops-shell-01' }).click();
       const player = admin.getByTestId('live-player');
-      await expect.poll(() => player.innerText(), { timeout: 15_000 }).toContain(MARKER);
+      await expect.poll(async () => (await player.innerText()).split(MARKER).length - 1, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
       if (screens) await screenshot(admin, '12-sessions');
       const watched = await w.t.ward.audit.search({ action: 'gateway.ssh.session.watched', actorName: 'admin', limit: 5 });
       expect(watched).toHaveLength(1);
@@ -222,6 +222,7 @@ function sessionsSuite(dialect: DialectName, enabled: boolean) {
       await rows.first().getByRole('button', { name: /^Play recording of sam.patel on ops-shell-01/ }).click();
       const player = admin.getByTestId('recording-player');
       await expect.poll(() => player.innerText(), { timeout: 20_000 }).toContain(`${MARKER}-1`);
+      await expect.poll(() => player.innerText(), { timeout: 20_000 }).toContain(`${MARKER}-5`);
       if (screens) await screenshot(admin, '13-playback');
       const played = await w.t.ward.audit.search({ action: 'recording.played', actorName: 'admin', limit: 5 });
       expect(played).toHaveLength(1);
