@@ -22,7 +22,10 @@ export function SessionsPage({ me }: { me: Me }) {
   );
 }
 
-/** A modal dialog (native <dialog>: focus stays inside, Escape cancels) that gives focus back to its opener. */
+/**
+ * A modal dialog (native <dialog>: focus stays inside, Escape cancels) that gives focus back to its opener, or to the
+ * section heading when the opener's row is gone (the session it named has ended).
+ */
 function ConfirmDialog({ id, title, children, confirmLabel, onConfirm, onClose }: { id: string; title: string; children: ReactNode; confirmLabel: string; onConfirm: (reason: string) => Promise<void>; onClose: () => void }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
@@ -32,7 +35,10 @@ function ConfirmDialog({ id, title, children, confirmLabel, onConfirm, onClose }
     const opener = document.activeElement as HTMLElement | null;
     const dialog = dialogRef.current;
     if (dialog && !dialog.open) dialog.showModal();
-    return () => opener?.focus();
+    return () => {
+      if (opener?.isConnected) opener.focus();
+      else document.getElementById('live-title')?.focus();
+    };
   }, []);
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -84,7 +90,9 @@ function LiveSessions({ canWatch, canTerminate, canLock }: { canWatch: boolean; 
   const sessions = live.data ?? [];
   return (
     <section aria-labelledby="live-title">
-      <h2 id="live-title">Live sessions</h2>
+      <h2 id="live-title" tabIndex={-1}>
+        Live sessions
+      </h2>
       <p className="muted small">Refreshes every {REFRESH_MS / 1000} seconds.</p>
       <Alert error={live.error} />
       {done && <Notice>{done}</Notice>}
