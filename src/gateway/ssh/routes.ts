@@ -31,6 +31,8 @@ const LiveSession = Type.Object(
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
 /** A comment line now and then keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
+/** A viewer that cannot keep up is cut off rather than buffered without bound (the session itself never waits). */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 const Reason = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
@@ -69,17 +71,21 @@ export function sshSessionRoutes(deps: { sessions: LiveSessions; audit: AuditLog
           details: { zone: session.zone },
         });
         const stream = new PassThrough();
+        // Stream-relative seconds for the player's timing, not domain time, so the wall clock is what is wanted.
         const started = Date.now();
         const decoder = new StringDecoder('utf8');
         const seconds = () => (Date.now() - started) / 1000;
+        let finish: (reason: string | null) => void = () => {};
         const send = (data: unknown, event?: string) => {
-          if (!stream.writableEnded) stream.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+          if (stream.writableEnded) return;
+          stream.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+          if (!event && stream.writableLength > MAX_BUFFERED_BYTES) finish('the viewer could not keep up with the session');
         };
         send({ ...DEFAULT_SIZE, time: 0 });
         const keepalive = setInterval(() => !stream.writableEnded && stream.write(': keepalive\n\n'), KEEPALIVE_MS);
         keepalive.unref();
         let stopWatching = () => {};
-        const finish = (reason: string | null) => {
+        finish = (reason: string | null) => {
           openWatches.delete(finish);
           clearInterval(keepalive);
           stopWatching();
