@@ -119,12 +119,15 @@ describe('watching a live session over HTTP', () => {
     await new Promise((resolve) => response.once('data', resolve));
     expect(watchers.size).toBe(1);
     viewer.destroy();
-    for (let i = 0; i < 100 && watchers.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(watchers.size).toBe(0);
-    for (let i = 0; i < 100 && (await connections()) > before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(await connections()).toBe(before);
-    expect(registry.get(SESSION_ID)).toBeDefined();
-    registry.remove(SESSION_ID);
+    try {
+      for (let i = 0; i < 100 && watchers.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(watchers.size).toBe(0);
+      for (let i = 0; i < 100 && (await connections()) > before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await connections()).toBe(before);
+      expect(registry.get(SESSION_ID)).toBeDefined();
+    } finally {
+      registry.remove(SESSION_ID);
+    }
   });
 
   it('cuts off a viewer that cannot keep up instead of buffering the session without bound', async () => {
@@ -132,18 +135,22 @@ describe('watching a live session over HTTP', () => {
     const viewer = request(`${base}/api/v1/gateway/ssh/sessions/${SESSION_ID}/watch`, { headers: { authorization: 'Bearer watcher' } });
     viewer.end();
     const response = await new Promise<IncomingMessage>((resolve) => viewer.once('response', resolve));
-    response.pause(); // a viewer that reads nothing
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const screenful = Buffer.alloc(64 * 1024, 'x');
-    for (let i = 0; i < 400 && watchers.size > 0; i++) emit('o', screenful);
-    expect(watchers.size).toBe(0);
-    expect(registry.get(SESSION_ID)).toBeDefined(); // the session goes on
-    let text = '';
-    response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    response.resume();
-    await new Promise((resolve) => response.once('end', resolve));
-    expect(text).toContain('could not keep up');
-    registry.remove(SESSION_ID);
+    try {
+      response.pause(); // a viewer that reads nothing
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const screenful = Buffer.alloc(64 * 1024, 'x');
+      for (let i = 0; i < 400 && watchers.size > 0; i++) emit('o', screenful);
+      expect(watchers.size).toBe(0);
+      expect(registry.get(SESSION_ID)).toBeDefined(); // the session goes on
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.resume();
+      await new Promise((resolve) => response.once('end', resolve));
+      expect(text).toContain('could not keep up');
+    } finally {
+      viewer.destroy();
+      registry.remove(SESSION_ID);
+    }
   });
 
   it('refuses callers without sessions.watch and answers 404 for a session that is not live', async () => {
