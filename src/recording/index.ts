@@ -3,4 +3,4 @@ export { createRecorder, type Recorder, type RecorderOptions } from './recorder.
 export { createRecordingReader, type RecordingReader } from './files.js';
 export { decryptRecording, parseAsciicast, outputText, replay } from './playback.js';
 export { createLocalRecordingKeys } from './local-keys.js';
-export { recordingRoutes } from './routes.js';
+export { recordingRoutes, recordingSearchRoutes, type RecordingIndex } from './routes.js';

@@ -20,6 +20,7 @@ import { createPolicyEngine, policyRoutes, type PolicyEngine } from '../policy/i
 import { notifierFromSettings } from './notifications.js';
 import { createGatewayWiring, type GatewayWiring } from './gateway.js';
 import { parseNetworkZones } from '../platform/network-zones.js';
+import { recordingSearchRoutes } from '../recording/index.js';
 import {
   createVault,
   vaultRoutes,
@@ -202,6 +203,8 @@ export async function createWard(options: WardOptions): Promise<Ward> {
           createBackup({ db: database.db as never, dialect: database.dialect, recipientPublicKey, write, now: () => clock.now() }),
       }),
       ...ssh.routes,
+      // The recordings search reads the audit trail, which the gateway wiring does not hold (it only appends).
+      recordingSearchRoutes({ audit }),
     ];
     const { app, routes } = await createHttpApp({
       logger,

@@ -55,7 +55,8 @@ export function consoleExtension(options: { root?: string | null } = {}): (app: 
 // The console loads only its own bundle; inline styles are allowed for Chart.js canvases sizing.
 const csp = [
   "default-src 'self'",
-  "script-src 'self'",
+  // asciinema-player's terminal emulator is WebAssembly; 'wasm-unsafe-eval' lets it compile, and allows no JS eval.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "connect-src 'self'",

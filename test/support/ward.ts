@@ -18,6 +18,8 @@ export interface TestWard {
   /** The PostgreSQL database URL, when the dialect is postgres. */
   databaseUrl: string | undefined;
   clock: ManualClock;
+  /** True when the Ward runs on real time (options.realClock): its TOTP checks follow Date.now(), not `clock`. */
+  realClock: boolean;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export async function startTestWard(dialect: DialectName, env: Record<string, st
     ward,
     databaseUrl: scratch?.url,
     clock,
+    realClock: options.realClock === true,
     dataDir,
     async close() {
       await ward.close();
@@ -98,17 +101,20 @@ async function call(inject: Inject, method: 'GET' | 'POST', url: string, body?: 
  */
 export async function signInWithTotp(t: TestWard, username: string, password: string, totpSecret?: string): Promise<SignedIn> {
   const inject = t.ward.app.inject.bind(t.ward.app);
+  // On real time the manual clock falls behind the server's as a slow run goes on; enrol with the previous step's
+  // code and sign in with the current one (both inside the ±1 step window, strictly increasing).
+  const at = (offsetMs: number) => ({ now: () => (t.realClock ? Date.now() + offsetMs : t.clock.now()) });
   const first = await call(inject, 'POST', '/api/v1/auth/login', { username, password });
   if (first.token && !totpSecret) {
     const token = first.token as string;
     const enrol = await call(inject, 'POST', '/api/v1/me/mfa/totp', undefined, token);
     const secret = enrol.secret as string;
-    await call(inject, 'POST', '/api/v1/me/mfa/totp/confirm', { code: totpNow(secret, t.clock) }, token);
+    await call(inject, 'POST', '/api/v1/me/mfa/totp/confirm', { code: totpNow(secret, at(-30_000)) }, token);
     t.clock.advance(30_000);
     return signInWithTotp(t, username, password, secret);
   }
   if (!first.mfaRequired || !totpSecret) throw new Error(`unexpected login answer for ${username}: ${JSON.stringify(first)}`);
-  const answer = await call(inject, 'POST', '/api/v1/auth/mfa/totp', { challenge: first.challenge, code: totpNow(totpSecret, t.clock) });
+  const answer = await call(inject, 'POST', '/api/v1/auth/mfa/totp', { challenge: first.challenge, code: totpNow(totpSecret, at(0)) });
   t.clock.advance(30_000);
   return { token: answer.token as string, totpSecret };
 }

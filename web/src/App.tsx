@@ -9,7 +9,7 @@ import { AuditPage } from './pages/Audit';
 import { InventoryPage } from './pages/Inventory';
 import { IdentitiesPage } from './pages/Identities';
 import { Dashboard } from './pages/Dashboard';
-import { SessionsPlaceholder } from './pages/Sessions';
+import { SessionsPage } from './pages/Sessions';
 
 interface NavItem {
   path: string;
@@ -22,7 +22,7 @@ const nav: NavItem[] = [
   { path: '/', label: 'Dashboard', visible: () => true, render: (me) => <Dashboard me={me} /> },
   { path: '/access', label: 'My access', visible: (p) => p.has('access.request'), render: (me) => <MyAccess me={me} /> },
   { path: '/approvals', label: 'Approvals', visible: (p) => p.has('access.approve') || p.has('access.reviews'), render: (me) => <Approvals me={me} /> },
-  { path: '/sessions', label: 'Sessions', visible: (p) => p.has('sessions.read') || p.has('recordings.play'), render: () => <SessionsPlaceholder /> },
+  { path: '/sessions', label: 'Sessions', visible: (p) => p.has('sessions.read') || p.has('recordings.play'), render: (me) => <SessionsPage me={me} /> },
   { path: '/audit', label: 'Audit', visible: (p) => p.has('audit.read'), render: () => <AuditPage /> },
   { path: '/inventory', label: 'Inventory', visible: (p) => p.has('inventory.read'), render: () => <InventoryPage /> },
   { path: '/identities', label: 'Identities', visible: (p) => p.has('identity.users.read'), render: () => <IdentitiesPage /> },

@@ -269,3 +269,34 @@ export const purposeOfUse: { code: string; label: string }[] = [
   { code: 'SYSDEV', label: 'SYSDEV — system development' },
   { code: 'HACCRED', label: 'HACCRED — accreditation' },
 ];
+
+export interface LiveSession {
+  id: string;
+  userId: string;
+  username: string;
+  target: string;
+  account: string;
+  zone: string;
+  grantId: string | null;
+  clientAddress: string;
+  startedAt: number;
+  lastActivityAt: number;
+  channels: string[];
+  recordings: string[];
+}
+
+export interface RecordingSummary {
+  id: string;
+  sessionId: string;
+  userId: string | null;
+  user: string | null;
+  target: string | null;
+  account: string | null;
+  zone: string | null;
+  channel: string | null;
+  startedAt: number | null;
+  endedAt: number;
+  bytes: number | null;
+  events: number | null;
+  sha256: string | null;
+}

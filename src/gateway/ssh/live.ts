@@ -37,8 +37,12 @@ export interface LiveSessions {
   terminateUser(userId: string, reason: string): number;
   /** Ends the sessions a grant authorised. */
   terminateGrant(grantId: string, reason: string): number;
-  /** Streams a live session's output (and input, resizes) to the listener until the returned function is called. */
-  watch(id: string, listener: WatchListener): () => void;
+  /**
+   * Streams a live session's output (and input, resizes) to the listener until the returned function is called.
+   * `onEnd` hears once, with the reason, that the session is gone (at once when there is no such live session), so
+   * a watcher's stream can close instead of waiting on a session that will never speak again.
+   */
+  watch(id: string, listener: WatchListener, onEnd?: (reason: string) => void): () => void;
   /** Ends sessions idle longer than their timeout (called every second by the gateway; tests call it directly). */
   sweepIdle(): number;
 }
@@ -50,11 +54,18 @@ export interface LiveSessionRegistry extends LiveSessions {
 
 export function createLiveSessionRegistry(clock: Clock): LiveSessionRegistry {
   const sessions = new Map<string, LiveSession>();
+  const endListeners = new Map<string, Set<(reason: string) => void>>();
+  // Why a session was ended from here, for its watchers; a session that ends by itself (logout, network) has none.
+  const endReasons = new Map<string, string>();
+  const end = (session: LiveSession, reason: string) => {
+    if (!endReasons.has(session.info.id)) endReasons.set(session.info.id, reason);
+    session.terminate(reason);
+  };
   const endWhere = (match: (session: LiveSession) => boolean, reason: string) => {
     let count = 0;
     for (const session of [...sessions.values()]) {
       if (match(session)) {
-        session.terminate(reason);
+        end(session, reason);
         count += 1;
       }
     }
@@ -62,7 +73,14 @@ export function createLiveSessionRegistry(clock: Clock): LiveSessionRegistry {
   };
   return {
     add: (session) => void sessions.set(session.info.id, session),
-    remove: (id) => void sessions.delete(id),
+    remove(id) {
+      sessions.delete(id);
+      const reason = endReasons.get(id) ?? 'session ended';
+      endReasons.delete(id);
+      const listeners = endListeners.get(id);
+      endListeners.delete(id);
+      for (const listener of listeners ?? []) listener(reason);
+    },
     list: () => [...sessions.values()].map((session) => ({ ...session.info })),
     get: (id) => {
       const session = sessions.get(id);
@@ -71,16 +89,27 @@ export function createLiveSessionRegistry(clock: Clock): LiveSessionRegistry {
     terminate(id, reason) {
       const session = sessions.get(id);
       if (!session) return false;
-      session.terminate(reason);
+      end(session, reason);
       return true;
     },
     terminateUser: (userId, reason) => endWhere((session) => session.info.userId === userId, reason),
     terminateGrant: (grantId, reason) => endWhere((session) => session.info.grantId === grantId, reason),
-    watch(id, listener) {
+    watch(id, listener, onEnd) {
       const session = sessions.get(id);
-      if (!session) return () => {};
+      if (!session) {
+        if (onEnd) queueMicrotask(() => onEnd('no such live session'));
+        return () => {};
+      }
       session.watchers.add(listener);
-      return () => session.watchers.delete(listener);
+      let listeners = endListeners.get(id);
+      if (onEnd) {
+        if (!listeners) endListeners.set(id, (listeners = new Set()));
+        listeners.add(onEnd);
+      }
+      return () => {
+        session.watchers.delete(listener);
+        if (onEnd) listeners?.delete(onEnd);
+      };
     },
     sweepIdle() {
       const now = clock.now();

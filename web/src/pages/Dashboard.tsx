@@ -2,7 +2,7 @@
 // grant, break-glass, failed logins) and the access metrics (standing vs JIT). Each chart has a data table too.
 import { useEffect, useRef } from 'react';
 import { Chart, registerables, type ChartConfiguration } from 'chart.js';
-import { api, query, type AuditRecord, type Me, type Metrics } from '../api';
+import { api, query, type AuditRecord, type LiveSession, type Me, type Metrics } from '../api';
 import { Alert, formatDuration, useLoad } from '../ui';
 
 Chart.register(...registerables);
@@ -74,6 +74,16 @@ async function loadTrends(): Promise<Trends> {
   };
 }
 
+/** Live gateway sessions counted per zone; every inventory zone is listed, so an empty one shows as zero. */
+async function loadSessionsByZone(): Promise<{ zones: string[]; counts: number[] }> {
+  const [sessions, zones] = await Promise.all([
+    api<{ items: LiveSession[] }>('GET', '/api/v1/gateway/ssh/sessions').then((r) => r.items),
+    api<{ items: { name: string }[] }>('GET', '/api/v1/zones?limit=200').then((r) => r.items.map((zone) => zone.name)).catch(() => [] as string[]),
+  ]);
+  const names = [...new Set([...zones, ...sessions.map((s) => s.zone)])].sort();
+  return { zones: names, counts: names.map((name) => sessions.filter((s) => s.zone === name).length) };
+}
+
 function ChartBox({ id, title, config, table }: { id: string; title: string; config: ChartConfiguration; table: { headers: string[]; rows: (string | number | null)[][] } }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
@@ -122,14 +132,23 @@ const teal = '#0f766e';
 export function Dashboard({ me }: { me: Me }) {
   const canMetrics = me.permissions.includes('metrics.read');
   const canAudit = me.permissions.includes('audit.read');
+  const canSessions = me.permissions.includes('sessions.read');
   const metrics = useLoad(() => (canMetrics ? api<Metrics>('GET', '/api/v1/access/metrics') : Promise.resolve(null)), [canMetrics]);
   const trends = useLoad(() => (canAudit ? loadTrends() : Promise.resolve(null)), [canAudit]);
+  const live = useLoad(() => (canSessions ? loadSessionsByZone() : Promise.resolve(null)), [canSessions]);
+  const { reload: reloadLive } = live;
+  useEffect(() => {
+    if (!canSessions) return;
+    const timer = setInterval(() => void reloadLive(), 10_000);
+    return () => clearInterval(timer);
+  }, [canSessions, reloadLive]);
   const m = metrics.data;
   const t = trends.data;
+  const z = live.data;
   return (
     <>
       <h1>Dashboard</h1>
-      {!canMetrics && !canAudit && <p>Welcome, {me.user.displayName}. Use the navigation to request access or see your grants.</p>}
+      {!canMetrics && !canAudit && !canSessions && <p>Welcome, {me.user.displayName}. Use the navigation to request access or see your grants.</p>}
       <Alert error={metrics.error} />
       {m && (
         <section aria-label="Access metrics" className="tiles">
@@ -142,6 +161,7 @@ export function Dashboard({ me }: { me: Me }) {
         </section>
       )}
       <Alert error={trends.error} />
+      <Alert error={live.error} />
       <div className="charts">
         {t && (
           <ChartBox
@@ -202,8 +222,19 @@ export function Dashboard({ me }: { me: Me }) {
             table={{ headers: ['Day', 'Failed sign-ins'], rows: t.labels.map((l, i) => [l, t.failedLogins[i]!]) }}
           />
         )}
+        {z && (
+          <ChartBox
+            id="sessions-by-zone"
+            title="Active sessions by zone"
+            config={{
+              type: 'bar',
+              data: { labels: z.zones, datasets: [{ label: 'Live sessions', data: z.counts, backgroundColor: teal }] },
+              options: { indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
+            }}
+            table={{ headers: ['Zone', 'Live sessions'], rows: z.zones.map((zone, i) => [zone, z.counts[i]!]) }}
+          />
+        )}
       </div>
-      {(canMetrics || canAudit) && <p className="muted small">Active sessions by zone appear here once the session gateway is part of this Ward.</p>}
     </>
   );
 }
