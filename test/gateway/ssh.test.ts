@@ -356,6 +356,10 @@ describe.skipIf(!available)('SSH gateway with real OpenSSH', () => {
     fx.events.publish('identity.user.locked', { userId: ALICE.id, reason: 'leaver' });
     expect(await second).not.toBe(0);
     await waitFor(() => fx.gateway.sessions.list().filter((s) => s.userId === ALICE.id).length === 0, 'no live sessions');
+    // A session Ward ended is sealed like any other, and its recording plays back what the target printed.
+    await waitFor(() => fx.audit.find('gateway.ssh.recording.sealed').find((e) => e.sessionId === watched.id), 'terminated session sealed');
+    const { asciicast } = await decryptRecording(join(fx.recordingDirectory, recordingsOf(watched.id)[0]!), fx.keys);
+    expect(outputText(asciicast.toString('utf8'))).toContain('tick-1');
   });
 
   it('logs the user off after the idle timeout', async () => {

@@ -296,6 +296,7 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
     let bytesIn = 0;
     let bytesOut = 0;
     const openRecordings = new Set<Promise<unknown>>();
+    const sealers = new Set<() => void>();
     const upstreamChannels = new Set<ClientChannel>();
     const serverChannels = new Set<ServerChannel>();
 
@@ -492,7 +493,13 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
               env: { TERM: pty?.term ?? 'xterm' },
             }, deps.recording);
             const rec = recorder;
-            up.once('close', () => {
+            // Sealed when the target's channel closes, or when the session ends first (terminate, lock, grant end,
+            // client gone): a recording of a session Ward ended must play back like any other.
+            let sealed = false;
+            const seal = () => {
+              if (sealed) return;
+              sealed = true;
+              sealers.delete(seal);
               const closing = rec.close().then((summary) =>
                 audit({
                   action: 'gateway.ssh.recording.sealed',
@@ -505,7 +512,9 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
               );
               openRecordings.add(closing);
               void closing.finally(() => openRecordings.delete(closing));
-            });
+            };
+            sealers.add(seal);
+            up.once('close', seal);
           }
           relay(channel, up, kind, recorder);
         })().catch((error: unknown) => {
@@ -667,6 +676,7 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
       upstream.end();
       void upstreamReady.catch(() => undefined);
       const durationMs = deps.clock.now() - startedAt;
+      for (const seal of [...sealers]) seal();
       void Promise.allSettled([...openRecordings]).then(() =>
         audit({
           action: 'gateway.ssh.session.ended',
