@@ -15,6 +15,8 @@ export interface LiveSessionInfo {
   lastActivityAt: number;
   channels: string[];
   recordings: string[];
+  /** The client's terminal size (latest pty request or window change); null before any pty. */
+  terminal: { cols: number; rows: number } | null;
 }
 
 export type WatchListener = (event: { code: 'o' | 'i' | 'r'; data: Buffer | string }) => void;

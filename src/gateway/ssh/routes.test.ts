@@ -35,7 +35,7 @@ const principal = (permissions: Permission[]): Principal => ({
 function addSession(): void {
   watchers = new Set();
   const session: LiveSession = {
-    info: { id: SESSION_ID, userId: 'user-alice', username: 'alice', target: 'ehr-db-01', account: 'root', zone: 'ehr', grantId: null, clientAddress: '127.0.0.1', startedAt: 1, lastActivityAt: 1, channels: ['shell'], recordings: [] },
+    info: { id: SESSION_ID, userId: 'user-alice', username: 'alice', target: 'ehr-db-01', account: 'root', zone: 'ehr', grantId: null, clientAddress: '127.0.0.1', startedAt: 1, lastActivityAt: 1, channels: ['shell'], recordings: [], terminal: { cols: 132, rows: 40 } },
     active: false,
     idleTimeoutMs: 0,
     watchers,
@@ -89,7 +89,8 @@ describe('watching a live session over HTTP', () => {
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = response.body!.getReader();
     const header = await readUntil(reader, (text) => text.includes('\n\n'));
-    expect(JSON.parse(header.slice('data: '.length))).toMatchObject({ cols: 80, rows: 24 });
+    // The watcher's terminal starts at the client's size.
+    expect(JSON.parse(header.slice('data: '.length))).toMatchObject({ cols: 132, rows: 40 });
     expect(watchers.size).toBe(1);
     const heart = Buffer.from('vital signs ♥\r\n');
     emit('o', heart.subarray(0, 13)); // splits the three-byte heart

@@ -23,11 +23,12 @@ const LiveSession = Type.Object(
     lastActivityAt: Type.Number(),
     channels: Type.Array(Type.String()),
     recordings: Type.Array(Type.String()),
+    terminal: Type.Union([Type.Object({ cols: Type.Integer(), rows: Type.Integer() }), Type.Null()]),
   },
   { additionalProperties: false },
 );
 
-/** Until the gateway reports the client's pty size, a watcher's terminal starts at the asciicast default. */
+/** Before the client asked for a pty, a watcher's terminal starts at the asciicast default. */
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
 /** A comment line now and then keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
@@ -81,7 +82,7 @@ export function sshSessionRoutes(deps: { sessions: LiveSessions; audit: AuditLog
           stream.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
           if (!event && stream.writableLength > MAX_BUFFERED_BYTES) finish('the viewer could not keep up with the session');
         };
-        send({ ...DEFAULT_SIZE, time: 0 });
+        send({ ...(session.terminal ?? DEFAULT_SIZE), time: 0 });
         const keepalive = setInterval(() => !stream.writableEnded && stream.write(': keepalive\n\n'), KEEPALIVE_MS);
         keepalive.unref();
         let stopWatching = () => {};

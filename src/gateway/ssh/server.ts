@@ -314,6 +314,7 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
         lastActivityAt: startedAt,
         channels: [],
         recordings: [],
+        terminal: null,
       },
       active: false,
       idleTimeoutMs: decision.idleTimeoutMs ?? defaultIdle,
@@ -426,6 +427,7 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
       let recorder: Recorder | undefined;
       session.on('pty', (ok, _no, info) => {
         pty = info;
+        if (info.cols > 0 && info.rows > 0) live.info.terminal = { cols: info.cols, rows: info.rows };
         ok?.();
       });
       session.on('env', (ok, _no, info) => {
@@ -434,6 +436,7 @@ export function createSshGateway(deps: SshGatewayDeps): SshGateway {
       });
       session.on('window-change', (ok, _no, info) => {
         if (pty) Object.assign(pty, { cols: info.cols, rows: info.rows, width: info.width, height: info.height });
+        if (info.cols > 0 && info.rows > 0) live.info.terminal = { cols: info.cols, rows: info.rows };
         upstreamChannel?.setWindow(info.rows, info.cols, info.height, info.width);
         recorder?.resize(info.cols, info.rows);
         ok?.();
