@@ -111,9 +111,12 @@ for (const dialect of dialects) {
     it('lists sealed recordings filtered by user, target and time, newest first, with hash and size', async () => {
       const done = await run('ssh', sshArgs('echo recorded-line; exit 0'));
       expect(done.code).toBe(0);
-      await waitFor(async () => (await t.ward.audit.search({ action: 'gateway.ssh.recording.sealed' })).length >= 1, 'a sealed recording');
+      // Two: the session terminated in the test above (sealed when Ward ended it) and this one.
+      await waitFor(async () => (await t.ward.audit.search({ action: 'gateway.ssh.recording.sealed' })).length >= 2, 'two sealed recordings');
       const found = await ok('GET', '/api/v1/recordings?user=bob&target=lab-01', admin);
-      expect(found.items.length).toBeGreaterThanOrEqual(1);
+      expect(found.items).toHaveLength(2);
+      const terminated = await t.ward.app.inject({ url: `/api/v1/recordings/${found.items[1].id as string}`, headers: { authorization: `Bearer ${admin}` } });
+      expect(terminated.body).toContain('lab-tick-1');
       const newest = found.items[0];
       expect(newest).toMatchObject({ user: 'bob', target: 'lab-01', account: sshd.user, zone: 'enterprise', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
       expect(newest.bytes).toBeGreaterThan(0);
