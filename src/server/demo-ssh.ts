@@ -1,8 +1,8 @@
 // The demo's working SSH target: a private sshd on loopback (see private-sshd.ts) registered in the inventory as
 // `demo-linux-01`, its login key in the vault and its host key pinned, so request → ssh → replay works on a fresh
 // machine. Without OpenSSH's server the demo says in one line how to get it.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freeLoopbackPort } from '../platform/ports.js';
 import { secret } from '../platform/secret.js';
 import type { Ward } from './compose.js';
 import { sshdInstalled, startPrivateSshd } from './private-sshd.js';
@@ -13,17 +13,6 @@ export interface DemoSshTarget {
   /** What `ward demo` prints about the target. */
   lines: string[];
   stop(): Promise<void>;
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startDemoSshTarget(ward: Ward, options: { installed?: () => boolean } = {}): Promise<DemoSshTarget> {

@@ -4,7 +4,7 @@
 // http://localhost:PORT so the relying party id is `localhost`.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/ports.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -69,17 +69,6 @@ const testPage: RouteModule = (app) => {
     reply.type('text/javascript; charset=utf-8').send(browserBundle),
   );
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describeEachDialect('identity passkeys in Chromium', (ctx) => {
   let h: IdentityHarness;
