@@ -205,21 +205,22 @@ function sessionsSuite(dialect: DialectName, enabled: boolean) {
     });
 
     it('finds the recordings by user and target and plays one back in asciinema-player', async () => {
-      // Recordings are sealed as the sessions close, just after the clients exit. Only the short session's is
-      // sealed today: a session ended from Ward leaves its recording without the final chunk (see the report).
-      await waitFor(async () => (await w.t.ward.audit.search({ action: 'gateway.ssh.recording.sealed', limit: 5 })).length >= 1, 'a sealed recording');
+      // Recordings are sealed as the sessions close, just after the clients exit: the short session's, the terminated
+      // one's and the locked one's. Newest first, so the short session (sealed first) is the last row.
+      await waitFor(async () => (await w.t.ward.audit.search({ action: 'gateway.ssh.recording.sealed', limit: 5 })).length >= 3, 'three sealed recordings');
       const search = admin.getByRole('form', { name: 'Search recordings' });
       await search.getByLabel('User').fill('sam.patel');
       await search.getByLabel('Target').fill('ops-shell-01');
       await search.getByRole('button', { name: 'Search recordings' }).click();
       const rows = admin.getByTestId('recording-row');
-      await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => rows.count()).toBe(3);
       await search.getByLabel('Target').fill('no-such-target');
       await search.getByRole('button', { name: 'Search recordings' }).click();
       await admin.getByText('No recordings match.').waitFor();
       await search.getByLabel('Target').fill('ops-shell-01');
       await search.getByRole('button', { name: 'Search recordings' }).click();
-      await rows.first().getByRole('button', { name: /^Play recording of sam.patel on ops-shell-01/ }).click();
+      await expect.poll(() => rows.count()).toBe(3);
+      await rows.last().getByRole('button', { name: /^Play recording of sam.patel on ops-shell-01/ }).click();
       const player = admin.getByTestId('recording-player');
       await expect.poll(() => player.innerText(), { timeout: 20_000 }).toContain(`${MARKER}-1`);
       await expect.poll(() => player.innerText(), { timeout: 20_000 }).toContain(`${MARKER}-5`);
