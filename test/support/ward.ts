@@ -99,11 +99,22 @@ async function call(inject: Inject, method: 'GET' | 'POST', url: string, body?: 
  * Signs in with a password, enrols TOTP if the user has none yet (as a first-time user would), and returns a
  * session token whose MFA proof is fresh. Moves the manual clock one TOTP step so codes are never replayed.
  */
+/**
+ * A code for the previous TOTP step stays valid only until the current step ends (the server accepts ±1 step).
+ * Under CI load the check can come seconds after the code was made, so when the current step has less than
+ * `minRemainingMs` left this waits (synchronously, at most that long) for the next step to begin.
+ */
+export function settleTotpStep(minRemainingMs = 8_000): void {
+  const remaining = 30_000 - (Date.now() % 30_000);
+  if (remaining < minRemainingMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, remaining + 50);
+}
+
 export async function signInWithTotp(t: TestWard, username: string, password: string, totpSecret?: string): Promise<SignedIn> {
   const inject = t.ward.app.inject.bind(t.ward.app);
   // On real time the manual clock falls behind the server's as a slow run goes on; enrol with the previous step's
   // code and sign in with the current one (both inside the ±1 step window, strictly increasing).
   const at = (offsetMs: number) => ({ now: () => (t.realClock ? Date.now() + offsetMs : t.clock.now()) });
+  if (t.realClock) settleTotpStep();
   const first = await call(inject, 'POST', '/api/v1/auth/login', { username, password });
   if (first.token && !totpSecret) {
     const token = first.token as string;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Secret as OtpSecret, TOTP } from 'otpauth';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { noteSkipped } from '../support/postgres.js';
-import { startTestWard, type TestWard } from '../support/ward.js';
+import { settleTotpStep, startTestWard, type TestWard } from '../support/ward.js';
 import { loadDemoHospital } from '../../src/server/demo.js';
 import type { DialectName } from '../../src/platform/database/index.js';
 import { freePort } from '../support/ports.js';
@@ -53,6 +53,7 @@ export async function startConsoleWard(dialect: DialectName): Promise<ConsoleWar
  * -1 to enrol, 0 to sign in and +1 to step up: three codes, strictly increasing, all inside the ±1 window.
  */
 export function totpCode(secret: string, offsetSteps = 0): string {
+  if (offsetSteps < 0) settleTotpStep();
   return new TOTP({ secret: OtpSecret.fromBase32(secret) }).generate({ timestamp: Date.now() + offsetSteps * 30_000 });
 }
 
