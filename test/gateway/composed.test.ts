@@ -279,6 +279,8 @@ for (const dialect of dialects) {
       const due = async () => (await ok('GET', `/api/v1/accounts/${account.id as string}/secrets`, admin)).items as Json[];
       for (let i = 0; i < 100 && (await due())[0]?.status !== 'rotation_due'; i++) await new Promise((r) => setTimeout(r, 50));
       expect((await due())[0]).toMatchObject({ status: 'rotation_due', statusReason: 'rotate-after-use' });
+      // The status is written first, the audit event right after it.
+      for (let i = 0; i < 100 && (await actions('vault.credential.rotation_due')).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await actions('vault.credential.rotation_due')).toEqual(['vault.credential.rotation_due']);
     });
 
