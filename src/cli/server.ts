@@ -14,9 +14,9 @@ function onSignals(ward: Ward, context: { err: NodeJS.WritableStream }, before: 
       .catch(() => undefined)
       .then(() => ward.close())
       .then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

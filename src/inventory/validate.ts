@@ -1,4 +1,5 @@
 // Checks inventory input field by field so API calls and import rows report the same, precise errors.
+import { parseCommand } from '../platform/command-line.js';
 import {
   accountKinds,
   criticalities,
@@ -42,9 +43,6 @@ export function validatePasswordPolicy(policy: PasswordPolicy, errors: string[])
   if (typeof policy.exclude !== 'string' || policy.exclude.length > 200) errors.push('passwordPolicy.exclude must be a string of at most 200 characters');
 }
 
-/** Shell metacharacters an allow-listed command may not contain: it is matched as argv, never run by a shell. */
-const shellMeta = /[;&|<>`$(){}[\]*?!~\\'"\n\r]/;
-
 export function validateSessionPolicy(policy: Partial<SessionPolicy>, errors: string[]): void {
   if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
     errors.push('sessionPolicy must be an object');
@@ -57,8 +55,13 @@ export function validateSessionPolicy(policy: Partial<SessionPolicy>, errors: st
     if (!Array.isArray(policy.allowedCommands) || policy.allowedCommands.length > 200) errors.push('sessionPolicy.allowedCommands must be a list of at most 200 command lines');
     else
       policy.allowedCommands.forEach((command, i) => {
-        if (typeof command !== 'string' || command.trim() === '' || command.length > 500) errors.push(`sessionPolicy.allowedCommands[${i}] must be a command line of 1–500 characters`);
-        else if (shellMeta.test(command)) errors.push(`sessionPolicy.allowedCommands[${i}] contains a shell metacharacter; list plain argv such as "systemctl restart dicom"`);
+        if (typeof command !== 'string' || command.trim() === '' || command.length > 500) {
+          errors.push(`sessionPolicy.allowedCommands[${i}] must be a command line of 1–500 characters`);
+          return;
+        }
+        // The gateway's own parser: what is saved here is exactly what allow-mode can match.
+        const parsed = parseCommand(command);
+        if (!parsed.ok) errors.push(`sessionPolicy.allowedCommands[${i}] is refused (${parsed.reason}); list plain argv such as "systemctl restart dicom"`);
       });
   }
   if (policy.commandControl === 'allow' && !(policy.allowedCommands ?? []).length) errors.push('sessionPolicy.commandControl "allow" needs at least one allowed command');

@@ -38,6 +38,8 @@ import {
   type GatewayTargets,
   type GatewayUsers,
   type RecordingKeys,
+  type ResolvedAccount,
+  type ResolvedTarget,
   type SshGateway,
 } from '../gateway/ssh/index.js';
 import { createRecordingReader, recordingRoutes } from '../recording/index.js';
@@ -103,7 +105,17 @@ export function gatewayUsersFrom(identity: IdentityService, clock: Clock): Gatew
   };
 }
 
-export function gatewayTargetsFrom(deps: { inventory: InventoryService; vault: Vault; hostKeys: HostKeyPins; zones: string[]; allZones: boolean }): GatewayTargets {
+/** The session rules of targets the gateway resolved, kept for the authorizer so it need not read the target again. */
+export type SessionRules = WeakMap<ResolvedTarget, SessionPolicy>;
+
+export function gatewayTargetsFrom(deps: {
+  inventory: InventoryService;
+  vault: Vault;
+  hostKeys: HostKeyPins;
+  zones: string[];
+  allZones: boolean;
+  rules: SessionRules;
+}): GatewayTargets {
   const { inventory, vault } = deps;
   async function findTarget(ref: string): Promise<Target | null> {
     const byName = await inventory.findTargetByName(ref);
@@ -123,23 +135,23 @@ export function gatewayTargetsFrom(deps: { inventory: InventoryService; vault: V
       // Serving every zone: the fence list follows the inventory (zones may be created after start).
       if (deps.allZones && !deps.zones.includes(zone.name)) deps.zones.push(zone.name);
       const accounts = await inventory.listAccounts({ targetId: target.id, limit: 500 });
-      let account: { id: string; name: string };
+      const rules = effectiveSessionPolicy(target);
+      let account: ResolvedAccount;
       if (selection.account) {
         const wanted = normalizeName(selection.account);
         const found = accounts.find((a) => normalizeName(a.username) === wanted);
         if (!found) return null;
-        account = { id: found.id, name: found.username };
+        account = { id: found.id, name: found.username, rotateAfterUse: rules.rotateAfterUse };
       } else if (accounts.length === 1) {
-        account = { id: accounts[0]!.id, name: accounts[0]!.username };
+        account = { id: accounts[0]!.id, name: accounts[0]!.username, rotateAfterUse: rules.rotateAfterUse };
       } else {
         account = { id: `${NO_DEFAULT_ACCOUNT}${accounts.length}`, name: '' };
       }
       const { host, port } = sshEndpoint(target.address);
       const pins = await deps.hostKeys.list(target.id);
-      return {
-        target: { id: target.id, name: target.name, host, port, zone: zone.name, riskTier: target.riskTier, hostKeys: pins.map((p) => p.publicKey) },
-        account,
-      };
+      const resolved: ResolvedTarget = { id: target.id, name: target.name, host, port, zone: zone.name, riskTier: target.riskTier, hostKeys: pins.map((p) => p.publicKey) };
+      deps.rules.set(resolved, rules);
+      return { target: resolved, account };
     },
     async credential(account): Promise<AccountCredential> {
       // A private key wins over a password when the vault holds both for the account.
@@ -157,7 +169,7 @@ export function gatewayTargetsFrom(deps: { inventory: InventoryService; vault: V
 export interface GatewayPolicyDeps {
   access: Pick<AccessService, 'activeGrantFor' | 'grantPurpose'>;
   /** The target's session rules (its stored policy over its risk tier's defaults). */
-  sessionPolicyFor(targetId: string): Promise<SessionPolicy>;
+  sessionPolicyFor(target: ResolvedTarget): Promise<SessionPolicy>;
   engine: Pick<PolicyEngine, 'decide' | 'explain'>;
   /** The network zone a client address is in (WARD_NETWORK_ZONES ranges, else WARD_NETWORK_ZONE). */
   networkZoneOf(address: string): string;
@@ -211,7 +223,7 @@ export function gatewayAuthorizerFrom(deps: GatewayPolicyDeps): GatewayAuthorize
           reason: `no active grant for ${account.name}@${target.name}; request one: ward request ${target.name} --account ${account.name} -d 1h -r HSYSADMIN -j "why"`,
         };
       }
-      const rules = await deps.sessionPolicyFor(target.id);
+      const rules = await deps.sessionPolicyFor(target);
       const keyOnly = context.authMethod === 'publickey';
       if (rules.requireSecondFactor && keyOnly) {
         return { allowed: false, secondFactor: true, reason: `${target.name} requires your Ward password and one-time code after the key` };
@@ -292,13 +304,10 @@ export function createGatewayWiring(deps: GatewayWiringDeps): GatewayWiring {
   const hostKeys = createHostKeyPins({ db: deps.db, audit, clock: deps.clock });
   const recordingDirectory = join(config.dataDir, 'recordings');
   const recordingKeys = recordingKeysFrom(deps.vault);
-  const sessionPolicyFor = async (targetId: string) => effectiveSessionPolicy(await deps.inventory.getTarget(targetId));
-  /** "Rotate after use": the account's credentials are due for rotation once a session that used them ends. */
-  async function rotateAfterUse(accountId: string, context: { userId: string; sessionId: string }) {
-    const account = await deps.inventory.getAccount(accountId).catch(() => null);
-    if (!account || !(await sessionPolicyFor(account.targetId)).rotateAfterUse) return;
-    await deps.vault.markForRotation(accountId, 'rotate-after-use', { id: 'ssh-gateway', kind: 'system', name: 'ssh-gateway' }, { sessionId: context.sessionId });
-  }
+  const rules: SessionRules = new WeakMap();
+  // Resolving the target already read its rules; a target resolved elsewhere is read once more.
+  const sessionPolicyFor = async (target: ResolvedTarget) => rules.get(target) ?? effectiveSessionPolicy(await deps.inventory.getTarget(target.id));
+  const gatewayActor = { id: 'ssh-gateway', kind: 'system', name: 'ssh-gateway' } as const;
   const gateway = createSshGateway({
     listen: config.sshListen,
     hostKeyDirectory: join(config.dataDir, 'ssh'),
@@ -306,8 +315,14 @@ export function createGatewayWiring(deps: GatewayWiringDeps): GatewayWiring {
     zones,
     users: gatewayUsersFrom(deps.identity, deps.clock),
     targets: {
-      ...gatewayTargetsFrom({ inventory: deps.inventory, vault: deps.vault, hostKeys, zones, allZones: configured === null }),
-      sessionEnded: (account, context) => void rotateAfterUse(account.id, context).catch((error: unknown) => logger.error({ error: String(error), accountId: account.id }, 'rotate-after-use failed')),
+      ...gatewayTargetsFrom({ inventory: deps.inventory, vault: deps.vault, hostKeys, zones, allZones: configured === null, rules }),
+      // "Rotate after use": the account's credentials are due for rotation once a session that used them ends.
+      sessionEnded(account, context) {
+        if (!account.rotateAfterUse) return;
+        deps.vault
+          .markForRotation(account.id, 'rotate-after-use', gatewayActor, { sessionId: context.sessionId })
+          .catch((error: unknown) => logger.error({ error: String(error), accountId: account.id }, 'rotate-after-use failed'));
+      },
     },
     authorizer: gatewayAuthorizerFrom({ access: deps.access, engine: deps.policy, networkZoneOf: (address) => deps.networkZones.zoneOf(address), sessionPolicyFor }),
     audit,

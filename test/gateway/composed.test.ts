@@ -280,7 +280,6 @@ for (const dialect of dialects) {
       for (let i = 0; i < 100 && (await due())[0]?.status !== 'rotation_due'; i++) await new Promise((r) => setTimeout(r, 50));
       expect((await due())[0]).toMatchObject({ status: 'rotation_due', statusReason: 'rotate-after-use' });
       // The status is written first, the audit event right after it; the event names the session that used the key.
-      // (Only this session's event counts: the previous test's session may end after the rule was switched on.)
       const rotations = async () =>
         (await t.ward.database.db.selectFrom('audit_events').select('body').where('action', '=', 'vault.credential.rotation_due').execute())
           .map((r) => JSON.parse(r.body) as Json)

@@ -2,46 +2,9 @@
 // command either is on the list or does not run. Deny-mode is a guardrail over interactive typing: it rebuilds
 // each line from keystrokes and blocks risky shapes; docs/gateway-ssh.md states what it cannot see.
 
-/** Characters with meaning to a POSIX shell beyond word splitting and plain quoting. */
-const SHELL_META = /[;&|<>`$(){}\n\r*?[\]~!#\\]/;
+import { parseCommand } from '../../platform/command-line.js';
 
-export type ParseResult = { ok: true; argv: string[] } | { ok: false; reason: string };
-
-/**
- * Splits a command line into argv with single and double quotes only. Anything the shell would interpret
- * (metacharacters, expansions, escapes, globs) is refused, so the argv we match is the argv that runs.
- */
-export function parseCommand(line: string): ParseResult {
-  const argv: string[] = [];
-  let current = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (const char of line) {
-    if (quote) {
-      if (char === quote) quote = null;
-      else if (quote === '"' && /[$`\\!]/.test(char)) return { ok: false, reason: `shell metacharacter ${JSON.stringify(char)}` };
-      else current += char;
-      continue;
-    }
-    if (char === "'" || char === '"') {
-      quote = char;
-      inWord = true;
-    } else if (char === ' ' || char === '\t') {
-      if (inWord) argv.push(current);
-      current = '';
-      inWord = false;
-    } else if (SHELL_META.test(char) || char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f) {
-      return { ok: false, reason: `shell metacharacter ${JSON.stringify(char)}` };
-    } else {
-      current += char;
-      inWord = true;
-    }
-  }
-  if (quote) return { ok: false, reason: 'unterminated quote' };
-  if (inWord) argv.push(current);
-  if (argv.length === 0) return { ok: false, reason: 'empty command' };
-  return { ok: true, argv };
-}
+export { parseCommand, type ParseResult } from '../../platform/command-line.js';
 
 export type ControlDecision = { allowed: true } | { allowed: false; reason: string };
 
